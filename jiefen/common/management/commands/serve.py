@@ -1,0 +1,38 @@
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+class Command(BaseCommand):
+    help = "Migrate if needed, then serve the platform (ASGI, static files included)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--demo", action="store_true", help="load the demo data if the database is empty")
+        parser.add_argument("--workers", type=int, default=1)
+
+    def handle(self, *args, host, port, demo, workers, **options):
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            self.stdout.write("正在迁移数据库…")
+            call_command("migrate", interactive=False, verbosity=0)
+        if demo:
+            call_command("demo")
+        import uvicorn
+
+        self.stdout.write(self.style.SUCCESS(f"解纷已启动：http://{host}:{port}/   （Ctrl+C 停止）"))
+        if settings.DEMO_MODE:
+            from jiefen.accounts.views import DEMO_PASSWORD
+            from jiefen.demo.data import DEMO_USERS
+
+            self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+            for u in DEMO_USERS:
+                self.stdout.write(f"  {u['username']:<18} {u['label']}")
+        sys.stdout.flush()
+        uvicorn.run("config.asgi:application", host=host, port=port, workers=workers, log_level="warning", lifespan="off")
