@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.http import Http404
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
@@ -88,7 +88,7 @@ def issue_token(request, payload: TokenIn):
     """Exchange a staff username and password for a bearer token."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
-        return 401, {"code": "invalid_credentials", "message": "用户名或密码错误"}
+        return Status(401, {"code": "invalid_credentials", "message": "用户名或密码错误"})
     _, raw = ApiToken.issue(user=user, name="接口登录")
     return {"token": raw}
 

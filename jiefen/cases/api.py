@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from jiefen.common.errors import ApplicationError, NotFound
 from jiefen.orgs.models import Institution
@@ -167,7 +167,7 @@ def create_case(request, payload: CaseIn):
         overdue_since=payload.overdue_since,
         reason="接口录入",
     )
-    return 201, case_out(case)
+    return Status(201, case_out(case))
 
 
 class TransitionIn(Schema):

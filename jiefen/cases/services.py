@@ -143,6 +143,8 @@ def case_transition(
         raise ApplicationError(refusal, code="transition_refused", status=status)
 
     now = at or timezone.now()
+    if now < case.status_changed_at:
+        raise ApplicationError("办理时间不能早于上一步", code="invalid_time")
     due = stage_due(transition.target, now)
     changes: dict = {
         "status": transition.target,
