@@ -15,7 +15,11 @@ from jiefen.common.errors import ApplicationError
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token: str):
-        row = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(token), revoked_at__isnull=True).first()
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash(token), revoked_at__isnull=True)
+            .first()
+        )
         if row is None or not row.user.is_active:
             return None
         # Touch at most once a minute so a busy integration does not write on every call.

@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> None:
         print("用法：jiefen <命令> [选项]\n\n平台命令：")
         for name, text in OWN_COMMANDS.items():
             print(f"  {name:<10} {text}")
-        print("\n以及所有 Django 管理命令（migrate、createsuperuser、shell 等）；jiefen help --commands 列出全部。")
+        print(
+            "\n以及所有 Django 管理命令（migrate、createsuperuser、shell 等）；jiefen help --commands 列出全部。"
+        )
         return
     if argv[1] == "worker":
         argv[1] = "db_worker"

@@ -17,7 +17,9 @@ K = Institution.Kind
 
 
 def institution(code: str, kind: str = K.BANK, name: str | None = None) -> Institution:
-    inst, _ = Institution.objects.get_or_create(code=code, defaults={"name": name or code, "kind": kind, "region_code": "350500"})
+    inst, _ = Institution.objects.get_or_create(
+        code=code, defaults={"name": name or code, "kind": kind, "region_code": "350500"}
+    )
     return inst
 
 
@@ -39,8 +41,12 @@ class World:
         self.pbc = institution("PBC", K.PBC)
         self.regulator = institution("REG", K.REGULATOR)
         self.med_org = institution("MED", K.MEDIATION_ORG)
-        self.branch_a = Branch.objects.create(institution=self.bank_a, code="A-01", name="甲银行丰泽支行", region_code="350503")
-        self.branch_b = Branch.objects.create(institution=self.bank_b, code="B-01", name="乙银行晋江支行", region_code="350582")
+        self.branch_a = Branch.objects.create(
+            institution=self.bank_a, code="A-01", name="甲银行丰泽支行", region_code="350503"
+        )
+        self.branch_b = Branch.objects.create(
+            institution=self.bank_b, code="B-01", name="乙银行晋江支行", region_code="350582"
+        )
         self.center_admin = user("center_admin", self.center, Role.CENTER_ADMIN, is_staff=True)
         self.center_staff = user("center_staff", self.center, Role.CENTER_STAFF)
         self.a_staff = user("a_staff", self.bank_a, Role.DISPOSAL_STAFF)
@@ -54,7 +60,16 @@ class World:
         self.pbc_officer = user("pbc_officer", self.pbc, Role.PBC_OFFICER)
         self.viewer = user("viewer", self.regulator, Role.VIEWER)
 
-    def case(self, inst: Institution | None = None, *, path: list[str] = (), product: str = "credit_card", principal="10000", phones=None, actor=None):
+    def case(
+        self,
+        inst: Institution | None = None,
+        *,
+        path: list[str] = (),
+        product: str = "credit_card",
+        principal="10000",
+        phones=None,
+        actor=None,
+    ):
         inst = inst or self.bank_a
         rng = random.Random(next(_seq))
         c = case_create(
@@ -67,7 +82,11 @@ class World:
             debtor_phones=[mobile(rng)] if phones is None else phones,
             product_type=product,
             contract_no=f"C-{next(_seq):06d}",
-            claim={"principal": Decimal(principal), "interest": Decimal("500.00"), "penalty_interest": Decimal("120.50")},
+            claim={
+                "principal": Decimal(principal),
+                "interest": Decimal("500.00"),
+                "penalty_interest": Decimal("120.50"),
+            },
         )
         bank_staff = self.a_staff if inst == self.bank_a else self.b_staff
         for action in path:
@@ -75,9 +94,15 @@ class World:
                 case_assign(actor=self.center_admin, case_id=c.pk, mediator=self.mediator, reason="指定")
                 continue
             actor = {
-                "triage_simple": self.center_staff, "triage_complex": self.center_staff,
-                "start_mediation": self.mediator, "mediation_agreed": self.mediator, "mediation_fail": self.mediator,
-                "confirm": self.judge, "reject_confirmation": self.judge, "judge": self.judge, "close_enforcement": self.judge,
+                "triage_simple": self.center_staff,
+                "triage_complex": self.center_staff,
+                "start_mediation": self.mediator,
+                "mediation_agreed": self.mediator,
+                "mediation_fail": self.mediator,
+                "confirm": self.judge,
+                "reject_confirmation": self.judge,
+                "judge": self.judge,
+                "close_enforcement": self.judge,
             }.get(action, bank_staff)
             c = case_transition(actor=actor, case_id=c.pk, action=action, reason="测试", court=self.court)
         return c

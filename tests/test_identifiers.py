@@ -85,7 +85,13 @@ def test_any_computed_check_character_validates(first17):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("12,345.60", "12345.60"), ("12345.6元", "12345.60"), ("￥1.2万", "12000.00"), ("１２３", "123.00"), (88, "88.00")],
+    [
+        ("12,345.60", "12345.60"),
+        ("12345.6元", "12345.60"),
+        ("￥1.2万", "12000.00"),
+        ("１２３", "123.00"),
+        (88, "88.00"),
+    ],
 )
 def test_amounts_as_banks_write_them(raw, expected):
     assert str(parse_amount(raw)) == expected

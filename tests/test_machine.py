@@ -30,11 +30,18 @@ def test_every_status_is_reachable_and_every_non_terminal_one_has_a_way_out():
 class TestTransitions:
     def test_triage_moves_a_new_case_to_disposal_with_a_deadline(self, world):
         case = world.case()
-        moved = case_transition(actor=world.center_staff, case_id=case.pk, action="triage_simple", reason="金额较小")
+        moved = case_transition(
+            actor=world.center_staff, case_id=case.pk, action="triage_simple", reason="金额较小"
+        )
         assert moved.status == Status.DISPOSAL and moved.complexity == "simple"
         assert moved.stage_due_on == rules.due("disposal.period", moved.status_changed_at)
         event = CaseEvent.objects.filter(case=case).last()
-        assert (event.from_status, event.to_status, event.actor, event.reason) == ("new", "disposal", world.center_staff, "金额较小")
+        assert (event.from_status, event.to_status, event.actor, event.reason) == (
+            "new",
+            "disposal",
+            world.center_staff,
+            "金额较小",
+        )
 
     def test_a_step_needs_a_reason(self, world):
         case = world.case()
@@ -66,12 +73,22 @@ class TestTransitions:
         case_assign(actor=world.center_admin, case_id=case.pk, mediator=world.mediator, reason="推荐")
         with pytest.raises(NotFound):
             case_transition(actor=world.mediator2, case_id=case.pk, action="start_mediation", reason="x")
-        moved = case_transition(actor=world.mediator, case_id=case.pk, action="start_mediation", reason="签收")
+        moved = case_transition(
+            actor=world.mediator, case_id=case.pk, action="start_mediation", reason="签收"
+        )
         assert moved.status == Status.MEDIATING
         assert moved.stage_due_on == rules.due("mediation.period", moved.status_changed_at)
 
     def test_only_the_judge_of_the_chosen_court_confirms(self, world):
-        case = world.case(path=["triage_complex", "@mediator", "start_mediation", "mediation_agreed", "request_confirmation"])
+        case = world.case(
+            path=[
+                "triage_complex",
+                "@mediator",
+                "start_mediation",
+                "mediation_agreed",
+                "request_confirmation",
+            ]
+        )
         assert case.court == world.court
         with pytest.raises(NotFound):
             case_transition(actor=world.judge2, case_id=case.pk, action="confirm", reason="x")
@@ -82,12 +99,29 @@ class TestTransitions:
         case = world.case(path=["triage_simple", "plan_agreed", "start_performance", "plan_default"])
         with pytest.raises(ApplicationError, match="司法确认"):
             case_transition(actor=world.a_staff, case_id=case.pk, action="apply_enforcement", reason="x")
-        moved = case_transition(actor=world.a_staff, case_id=case.pk, action="transfer_litigation", reason="起诉", court=world.court)
+        moved = case_transition(
+            actor=world.a_staff,
+            case_id=case.pk,
+            action="transfer_litigation",
+            reason="起诉",
+            court=world.court,
+        )
         assert moved.status == Status.LITIGATION
 
     def test_a_confirmed_agreement_in_default_goes_to_enforcement(self, world):
-        case = world.case(path=["triage_complex", "@mediator", "start_mediation", "mediation_agreed", "request_confirmation",
-                                "confirm", "start_performance", "plan_default", "apply_enforcement"])
+        case = world.case(
+            path=[
+                "triage_complex",
+                "@mediator",
+                "start_mediation",
+                "mediation_agreed",
+                "request_confirmation",
+                "confirm",
+                "start_performance",
+                "plan_default",
+                "apply_enforcement",
+            ]
+        )
         assert case.status == Status.ENFORCEMENT
 
     def test_closing_records_the_outcome_and_the_time(self, world):
@@ -106,9 +140,21 @@ class TestRaces:
     def test_two_people_racing_on_one_case_cannot_both_win(self, world):
         case = world.case(path=["triage_simple"])
         version = Case.objects.get(pk=case.pk).version
-        case_transition(actor=world.a_staff, case_id=case.pk, action="settle_paid", reason="还清", expected_version=version)
+        case_transition(
+            actor=world.a_staff,
+            case_id=case.pk,
+            action="settle_paid",
+            reason="还清",
+            expected_version=version,
+        )
         with pytest.raises(Conflict):
-            case_transition(actor=world.a_manager, case_id=case.pk, action="handover_mediation", reason="移送", expected_version=version)
+            case_transition(
+                actor=world.a_manager,
+                case_id=case.pk,
+                action="handover_mediation",
+                reason="移送",
+                expected_version=version,
+            )
         assert Case.objects.get(pk=case.pk).status == Status.CLOSED
         assert case.events.filter(from_status="disposal").count() == 1
 
@@ -122,12 +168,28 @@ class TestRaces:
         case_transition(actor=world.a_staff, case_id=case.pk, action="settle_paid", reason="还清")
         monkeypatch.setattr(services, "case_get_for_user", lambda viewer, case_id: stale)
         with pytest.raises(Conflict):
-            case_transition(actor=world.a_manager, case_id=case.pk, action="handover_litigation", reason="x", court=world.court)
+            case_transition(
+                actor=world.a_manager,
+                case_id=case.pk,
+                action="handover_litigation",
+                reason="x",
+                court=world.court,
+            )
         assert Case.objects.get(pk=case.pk).status == Status.CLOSED
 
 
 ACTIONS = [t.action for t in TRANSITIONS] + ["@mediator"]
-PERSONAS = ["center_staff", "a_staff", "b_staff", "mediator", "mediator2", "judge", "judge2", "viewer", "pbc_officer"]
+PERSONAS = [
+    "center_staff",
+    "a_staff",
+    "b_staff",
+    "mediator",
+    "mediator2",
+    "judge",
+    "judge2",
+    "viewer",
+    "pbc_officer",
+]
 
 
 class TestNoSequenceReachesAnIllegalState(HypothesisTestCase):

@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -43,15 +44,14 @@ def local_secrets() -> dict[str, str]:
     Production never calls this (see production.py): there a missing secret is an error.
     """
     path = VAR_DIR / "secrets.json"
-    if path.exists():
-        data = json.loads(path.read_text(encoding="utf-8"))
-    else:
-        data = {}
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     changed = False
     for key, size in (("SECRET_KEY", 50), ("FIELD_ENCRYPTION_KEY", 32), ("LOOKUP_HASH_KEY", 32)):
         if key not in data:
             raw = secrets.token_bytes(size)
-            data[key] = base64.urlsafe_b64encode(raw).decode() if key != "SECRET_KEY" else secrets.token_urlsafe(size)
+            data[key] = (
+                base64.urlsafe_b64encode(raw).decode() if key != "SECRET_KEY" else secrets.token_urlsafe(size)
+            )
             changed = True
     if changed:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -60,7 +60,7 @@ def local_secrets() -> dict[str, str]:
     return data
 
 
-def database_config(url: str | None) -> dict:
+def database_config(url: str | None) -> dict[str, Any]:
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'jiefen.sqlite3'}"
@@ -79,7 +79,7 @@ def database_config(url: str | None) -> dict:
         config["CONN_MAX_AGE"] = 0
     elif config["ENGINE"] not in {"django.db.backends.postgresql"}:
         raise ImproperlyConfigured("DATABASE_URL must point to SQLite or PostgreSQL")
-    return config
+    return dict(config)
 
 
 DEBUG = False

@@ -106,7 +106,12 @@ def list_cases(request, params: Query[ListParams]):
         inst_id = inst.pk
     rows, next_before = case_list(
         request.user,
-        CaseFilters(status=params.status, product_type=params.product_type, institution=inst_id, overdue=params.overdue),
+        CaseFilters(
+            status=params.status,
+            product_type=params.product_type,
+            institution=inst_id,
+            overdue=params.overdue,
+        ),
         before_id=params.before,
         limit=params.limit,
     )
@@ -119,8 +124,15 @@ def get_case(request, case_id: int):
     data = case_out(case)
     data["allowed_actions"] = [t.action for t in allowed_transitions(request.user, case)]
     data["events"] = [
-        {"action": e.action, "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor_label,
-         "reason": e.reason, "due_on": e.due_on, "at": e.at}
+        {
+            "action": e.action,
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "actor": e.actor_label,
+            "reason": e.reason,
+            "due_on": e.due_on,
+            "at": e.at,
+        }
         for e in case.events.all()
     ]
     return data
@@ -185,7 +197,11 @@ def transition_case(request, case_id: int, payload: TransitionIn):
         if court is None:
             raise NotFound(f"没有代码为“{payload.court}”的法院")
     services.case_transition(
-        actor=request.user, case_id=case_id, action=payload.action, reason=payload.reason,
-        expected_version=payload.expected_version, court=court,
+        actor=request.user,
+        case_id=case_id,
+        action=payload.action,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+        court=court,
     )
     return get_case(request, case_id)

@@ -85,7 +85,14 @@ TRANSITIONS: list[Transition] = [
     _t("apply_enforcement", "申请强制执行", [S.DEFAULTED, S.JUDGED], S.ENFORCEMENT, C | BANK),
     _t("transfer_litigation", "移送诉讼", [S.MEDIATION_FAILED, S.DEFAULTED], S.LITIGATION, C | BANK),
     _t("judge", "登记判决", [S.LITIGATION], S.JUDGED, JUDGE),
-    _t("close_judged", "判决已履行，结案", [S.JUDGED], S.CLOSED, C | BANK | JUDGE, outcome="judgment_performed"),
+    _t(
+        "close_judged",
+        "判决已履行，结案",
+        [S.JUDGED],
+        S.CLOSED,
+        C | BANK | JUDGE,
+        outcome="judgment_performed",
+    ),
     _t("close_enforcement", "执行终结，结案", [S.ENFORCEMENT], S.CLOSED, C | JUDGE, outcome="enforced"),
     _t("withdraw", "撤回", NON_TERMINAL, S.WITHDRAWN, C | BANK, outcome="withdrawn", danger=True),
 ]

@@ -28,8 +28,12 @@ class Case(models.Model):
     institution = models.ForeignKey(
         "orgs.Institution", on_delete=models.PROTECT, related_name="cases", verbose_name="债权机构"
     )
-    branch = models.ForeignKey("orgs.Branch", on_delete=models.PROTECT, null=True, blank=True, verbose_name="网点")
-    debtor = models.ForeignKey("parties.Party", on_delete=models.PROTECT, related_name="cases", verbose_name="债务人")
+    branch = models.ForeignKey(
+        "orgs.Branch", on_delete=models.PROTECT, null=True, blank=True, verbose_name="网点"
+    )
+    debtor = models.ForeignKey(
+        "parties.Party", on_delete=models.PROTECT, related_name="cases", verbose_name="债务人"
+    )
     product_type = models.CharField("产品类型", max_length=20, choices=ProductType.choices)
     contract_no = models.CharField("合同编号", max_length=64)
     region_code = models.CharField("行政区划代码", max_length=6, blank=True)
@@ -41,7 +45,9 @@ class Case(models.Model):
     fees = models.DecimalField("费用及违约金", max_digits=14, decimal_places=2, default=Decimal("0"))
     overdue_since = models.DateField("逾期起始日", null=True, blank=True)
 
-    complexity = models.CharField("复杂程度", max_length=10, choices=Complexity.choices, default=Complexity.UNKNOWN)
+    complexity = models.CharField(
+        "复杂程度", max_length=10, choices=Complexity.choices, default=Complexity.UNKNOWN
+    )
     lost_contact = models.BooleanField("失联", default=False)
     involves_litigation = models.BooleanField("涉诉", default=False)
     involves_petition = models.BooleanField("涉访", default=False)
@@ -56,13 +62,28 @@ class Case(models.Model):
     version = models.PositiveIntegerField(default=0)
 
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="经办人"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="经办人",
     )
     mediator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="调解员"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="调解员",
     )
     court = models.ForeignKey(
-        "orgs.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="court_cases", verbose_name="受理法院"
+        "orgs.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="court_cases",
+        verbose_name="受理法院",
     )
     enforceable = models.BooleanField("具有强制执行效力", default=False)
 
@@ -108,7 +129,9 @@ class CaseEvent(models.Model):
     action = models.CharField("动作", max_length=40)
     from_status = models.CharField("原状态", max_length=24, blank=True)
     to_status = models.CharField("新状态", max_length=24, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="操作人")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="操作人"
+    )
     actor_label = models.CharField("操作人", max_length=60, blank=True, help_text="系统或外部来源")
     reason = models.TextField("事由", blank=True)
     due_on = models.DateField("新阶段期限", null=True, blank=True)

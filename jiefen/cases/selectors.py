@@ -47,9 +47,11 @@ def case_queryset_for(user_or_viewer) -> QuerySet[Case]:
 
 def case_get_for_user(user_or_viewer, case_id: int) -> Case:
     try:
-        return case_queryset_for(user_or_viewer).select_related(
-            "institution", "branch", "debtor", "assignee", "mediator", "court"
-        ).get(pk=case_id)
+        return (
+            case_queryset_for(user_or_viewer)
+            .select_related("institution", "branch", "debtor", "assignee", "mediator", "court")
+            .get(pk=case_id)
+        )
     except (Case.DoesNotExist, ValueError, TypeError):
         raise NotFound("案件不存在或您无权查看") from None
 
@@ -94,7 +96,9 @@ class CaseFilters:
     q: str = ""
 
 
-def case_list(user_or_viewer, filters: CaseFilters, *, before_id: int | None = None, limit: int = 50) -> tuple[list[Case], int | None]:
+def case_list(
+    user_or_viewer, filters: CaseFilters, *, before_id: int | None = None, limit: int = 50
+) -> tuple[list[Case], int | None]:
     """One page of the viewer's cases, newest first, and the id to continue from (keyset paging).
 
     Keyset paging keeps every page as fast as the first on a table of millions; the list therefore
@@ -118,9 +122,7 @@ def case_list(user_or_viewer, filters: CaseFilters, *, before_id: int | None = N
         qs = qs.filter(Q(number=term) | Q(contract_no=term) | Q(debtor__name=term))
     if before_id:
         qs = qs.filter(pk__lt=before_id)
-    rows = list(
-        qs.select_related("institution", "branch", "debtor", "assignee").order_by("-pk")[: limit + 1]
-    )
+    rows = list(qs.select_related("institution", "branch", "debtor", "assignee").order_by("-pk")[: limit + 1])
     next_before = rows[limit - 1].pk if len(rows) > limit else None
     return rows[:limit], next_before
 
@@ -145,6 +147,8 @@ def work_queue(user_or_viewer, *, limit: int = 20) -> dict[str, list[Case]]:
         "mine": list(mine.order_by("stage_due_on", "pk")[:limit]),
         "overdue": list(qs.filter(stage_due_on__lt=today).order_by("stage_due_on", "pk")[:limit]),
         "due_soon": list(
-            qs.filter(stage_due_on__gte=today, stage_due_on__lte=today + dt.timedelta(days=3)).order_by("stage_due_on")[:limit]
+            qs.filter(stage_due_on__gte=today, stage_due_on__lte=today + dt.timedelta(days=3)).order_by(
+                "stage_due_on"
+            )[:limit]
         ),
     }

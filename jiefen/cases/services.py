@@ -57,7 +57,11 @@ def case_create(
     at: dt.datetime | None = None,
 ) -> Case:
     viewer = viewer_for(actor) if actor is not None else None
-    if viewer is not None and not viewer.is_center and institution.pk not in viewer.institution_ids(INSTITUTION_ROLES):
+    if (
+        viewer is not None
+        and not viewer.is_center
+        and institution.pk not in viewer.institution_ids(INSTITUTION_ROLES)
+    ):
         raise PermissionDenied("只能为本机构录入案件")
     if not institution.is_creditor:
         raise ApplicationError("债权机构必须是银行或其他金融机构", code="invalid_institution")
@@ -78,7 +82,11 @@ def case_create(
         amounts[name] = value
     now = at or timezone.now()
     debtor = party_get_or_create(
-        owner=institution, kind=debtor_kind, name=debtor_name, id_number=debtor_id_number, phones=debtor_phones
+        owner=institution,
+        kind=debtor_kind,
+        name=debtor_name,
+        id_number=debtor_id_number,
+        phones=debtor_phones,
     )
     seq = Counter.reserve(f"case-{now.year}")
     case = Case.objects.create(
@@ -98,7 +106,13 @@ def case_create(
         **(flags or {}),
     )
     CaseEvent.objects.create(
-        case=case, action="create", to_status=Status.NEW, actor=actor, actor_label=_actor_label(actor), reason=reason, at=now
+        case=case,
+        action="create",
+        to_status=Status.NEW,
+        actor=actor,
+        actor_label=_actor_label(actor),
+        reason=reason,
+        at=now,
     )
     return case
 
@@ -195,7 +209,9 @@ def case_assign(*, actor, case_id: int, reason: str, assignee=None, mediator=Non
     if assignee is not None:
         if not roles & (CENTER_ROLES | {Role.INST_MANAGER, Role.DISPOSAL_STAFF}):
             raise ApplicationError("您的角色不能分配经办人", code="forbidden", status=403)
-        if not assignee.memberships.filter(institution_id=case.institution_id, role=Role.DISPOSAL_STAFF).exists():
+        if not assignee.memberships.filter(
+            institution_id=case.institution_id, role=Role.DISPOSAL_STAFF
+        ).exists():
             raise ApplicationError("经办人必须是该机构的处置人员", code="invalid_assignee")
         case.assignee = assignee
         data["assignee"] = str(assignee)
@@ -218,11 +234,22 @@ def case_assign(*, actor, case_id: int, reason: str, assignee=None, mediator=Non
     case.version += 1
     now = timezone.now()
     CaseEvent.objects.create(
-        case=case, action="assign", from_status=case.status, to_status=case.status, actor=actor,
-        actor_label=_actor_label(actor), reason=reason, data=data, at=now,
+        case=case,
+        action="assign",
+        from_status=case.status,
+        to_status=case.status,
+        actor=actor,
+        actor_label=_actor_label(actor),
+        reason=reason,
+        data=data,
+        at=now,
     )
     return case
 
 
 def case_overdue(case: Case, today: dt.date | None = None) -> bool:
-    return bool(case.stage_due_on and case.status not in TERMINAL and case.stage_due_on < (today or clock.local_today()))
+    return bool(
+        case.stage_due_on
+        and case.status not in TERMINAL
+        and case.stage_due_on < (today or clock.local_today())
+    )

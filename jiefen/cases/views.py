@@ -43,14 +43,20 @@ def case_list_view(request):
     rows, next_before = case_list(viewer, filters, before_id=_int(g.get("before")))
     if viewer.sees_everything:
         institutions = Institution.objects.filter(kind__in=[Institution.Kind.BANK, Institution.Kind.LENDER])
-        branches = Branch.objects.filter(institution_id=filters.institution) if filters.institution else Branch.objects.none()
+        branches = (
+            Branch.objects.filter(institution_id=filters.institution)
+            if filters.institution
+            else Branch.objects.none()
+        )
     else:
         own = viewer.institution_ids()
         institutions = Institution.objects.filter(pk__in=own)
         branches = Branch.objects.filter(institution_id__in=own)
-    assignees = get_user_model().objects.filter(
-        memberships__role=Role.DISPOSAL_STAFF, memberships__institution__in=institutions
-    ).distinct()[:200]
+    assignees = (
+        get_user_model()
+        .objects.filter(memberships__role=Role.DISPOSAL_STAFF, memberships__institution__in=institutions)
+        .distinct()[:200]
+    )
     query = request.GET.copy()
     query.pop("before", None)
     ctx = {
@@ -76,8 +82,13 @@ def case_detail_view(request, case_id: int):
     except NotFound:
         raise Http404("案件不存在或您无权查看") from None
     roles = acting_roles(viewer, case)
-    can_assign_mediator = bool(roles & CENTER_ROLES) and case.status in {Status.MEDIATION_PENDING, Status.MEDIATING}
-    can_assign_staff = bool(roles & (CENTER_ROLES | {Role.INST_MANAGER, Role.DISPOSAL_STAFF})) and not case.is_terminal
+    can_assign_mediator = bool(roles & CENTER_ROLES) and case.status in {
+        Status.MEDIATION_PENDING,
+        Status.MEDIATING,
+    }
+    can_assign_staff = (
+        bool(roles & (CENTER_ROLES | {Role.INST_MANAGER, Role.DISPOSAL_STAFF})) and not case.is_terminal
+    )
     User = get_user_model()
     ctx = {
         "case": case,
@@ -85,8 +96,12 @@ def case_detail_view(request, case_id: int):
         "transitions": [] if viewer.read_only else allowed_transitions(viewer, case),
         "phones": list(case.debtor.phones.all()),
         "courts": Institution.objects.filter(kind=Institution.Kind.COURT, is_active=True),
-        "mediators": User.objects.filter(memberships__role=Role.MEDIATOR).distinct() if can_assign_mediator else [],
-        "staff": User.objects.filter(memberships__role=Role.DISPOSAL_STAFF, memberships__institution=case.institution).distinct()
+        "mediators": User.objects.filter(memberships__role=Role.MEDIATOR).distinct()
+        if can_assign_mediator
+        else [],
+        "staff": User.objects.filter(
+            memberships__role=Role.DISPOSAL_STAFF, memberships__institution=case.institution
+        ).distinct()
         if can_assign_staff
         else [],
         "can_reveal": not viewer.read_only or viewer.is_center,
@@ -99,7 +114,9 @@ def case_detail_view(request, case_id: int):
 def case_transition_view(request, case_id: int):
     court = None
     if request.POST.get("court"):
-        court = Institution.objects.filter(pk=_int(request.POST["court"]), kind=Institution.Kind.COURT).first()
+        court = Institution.objects.filter(
+            pk=_int(request.POST["court"]), kind=Institution.Kind.COURT
+        ).first()
     try:
         case = services.case_transition(
             actor=request.user,
@@ -122,11 +139,23 @@ def case_transition_view(request, case_id: int):
 @require_POST
 def case_assign_view(request, case_id: int):
     User = get_user_model()
-    assignee = User.objects.filter(pk=_int(request.POST.get("assignee"))).first() if request.POST.get("assignee") else None
-    mediator = User.objects.filter(pk=_int(request.POST.get("mediator"))).first() if request.POST.get("mediator") else None
+    assignee = (
+        User.objects.filter(pk=_int(request.POST.get("assignee"))).first()
+        if request.POST.get("assignee")
+        else None
+    )
+    mediator = (
+        User.objects.filter(pk=_int(request.POST.get("mediator"))).first()
+        if request.POST.get("mediator")
+        else None
+    )
     try:
         services.case_assign(
-            actor=request.user, case_id=case_id, reason=request.POST.get("reason", ""), assignee=assignee, mediator=mediator
+            actor=request.user,
+            case_id=case_id,
+            reason=request.POST.get("reason", ""),
+            assignee=assignee,
+            mediator=mediator,
         )
     except NotFound:
         raise Http404("案件不存在或您无权查看") from None

@@ -10,7 +10,9 @@ class ApplicationError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None, extra: dict | None = None):
+    def __init__(
+        self, message: str, *, code: str | None = None, status: int | None = None, extra: dict | None = None
+    ):
         super().__init__(message)
         self.message = message
         if code:

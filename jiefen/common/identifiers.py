@@ -6,10 +6,9 @@ USCC: GB 32100-2015. Bank card: Luhn. Mobile: 11 digits, 1[3-9]….
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
-
-import datetime as dt
 
 from stdnum import luhn
 from stdnum.cn import uscc
@@ -17,7 +16,42 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 
 # GB/T 2260 province-level codes.
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
 )
 
 

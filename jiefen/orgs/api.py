@@ -21,6 +21,13 @@ def list_institutions(request, kind: str | None = None):
     if kind:
         qs = qs.filter(kind=kind)
     return [
-        {"id": i.pk, "code": i.code, "name": i.name, "kind": i.kind, "kind_label": i.get_kind_display(), "region_code": i.region_code}
+        {
+            "id": i.pk,
+            "code": i.code,
+            "name": i.name,
+            "kind": i.kind,
+            "kind_label": i.get_kind_display(),
+            "region_code": i.region_code,
+        }
         for i in qs
     ]

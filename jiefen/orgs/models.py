@@ -18,7 +18,9 @@ class Institution(models.Model):
         ARBITRATION = "arbitration", "仲裁委员会"
         NOTARY = "notary", "公证机构"
 
-    code = models.SlugField("机构代码", max_length=32, unique=True, help_text="导入文件和接口使用的代码，如 ICBC-QZ")
+    code = models.SlugField(
+        "机构代码", max_length=32, unique=True, help_text="导入文件和接口使用的代码，如 ICBC-QZ"
+    )
     name = models.CharField("名称", max_length=100)
     short_name = models.CharField("简称", max_length=30, blank=True)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
@@ -40,10 +42,14 @@ class Institution(models.Model):
 
 
 class Branch(models.Model):
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="branches", verbose_name="机构")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="branches", verbose_name="机构"
+    )
     code = models.SlugField("网点代码", max_length=32)
     name = models.CharField("名称", max_length=100)
-    region_code = models.CharField("行政区划代码", max_length=6, help_text="GB/T 2260 六位代码，如 350503 丰泽区")
+    region_code = models.CharField(
+        "行政区划代码", max_length=6, help_text="GB/T 2260 六位代码，如 350503 丰泽区"
+    )
     address = models.CharField("地址", max_length=200, blank=True)
     is_active = models.BooleanField("启用", default=True)
 
@@ -61,13 +67,17 @@ class Membership(models.Model):
     """What a staff user is, and where. A branch narrows an institution role to that branch's work."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="memberships", verbose_name="机构")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="memberships", verbose_name="机构"
+    )
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, blank=True, verbose_name="网点")
     role = models.CharField("角色", max_length=30, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "institution", "role"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "institution", "role"], name="membership_unique")
+        ]
         verbose_name = "任职"
         verbose_name_plural = "任职"
 

@@ -17,6 +17,8 @@ class Role(models.TextChoices):
 
 
 CENTER_ROLES = frozenset({Role.CENTER_ADMIN, Role.CENTER_STAFF})
-INSTITUTION_ROLES = frozenset({Role.INST_MANAGER, Role.DISPOSAL_STAFF, Role.DISPUTE_LIAISON, Role.COMPLAINT_HANDLER})
+INSTITUTION_ROLES = frozenset(
+    {Role.INST_MANAGER, Role.DISPOSAL_STAFF, Role.DISPUTE_LIAISON, Role.COMPLAINT_HANDLER}
+)
 # Roles that read everything in their field but change nothing in cases.
 OVERSIGHT_ROLES = frozenset({Role.PBC_OFFICER, Role.VIEWER})

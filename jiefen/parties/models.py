@@ -18,7 +18,12 @@ class Party(models.Model):
     # learnt about the same person (phones found by contact recovery, say). The centre links the
     # records of one person through id_hash. Null: a member of the public who came to the centre.
     owner = models.ForeignKey(
-        "orgs.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="parties", verbose_name="所属机构"
+        "orgs.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parties",
+        verbose_name="所属机构",
     )
     kind = models.CharField("类型", max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL)
     name = models.CharField("姓名/名称", max_length=100)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 
 from jiefen.audit.models import RevealLog
@@ -20,7 +22,15 @@ def normalize_party_id(kind: str, raw: str) -> str:
         raise ApplicationError(str(exc), code="invalid_id") from exc
 
 
-def party_get_or_create(*, owner, kind: str, name: str, id_number: str = "", phones: list[str] = (), source: str = PartyPhone.Source.IMPORT) -> Party:
+def party_get_or_create(
+    *,
+    owner,
+    kind: str,
+    name: str,
+    id_number: str = "",
+    phones: Sequence[str] = (),
+    source: str = PartyPhone.Source.IMPORT,
+) -> Party:
     """Find the owner's record of this person by ID (keyed hash), or create it; add new phones."""
     id_number = normalize_party_id(kind, id_number)
     name = name.strip()
@@ -66,7 +76,9 @@ def party_get_for_user(user, party_id: int) -> Party:
 
 
 @transaction.atomic
-def party_reveal(*, actor, party_id: int, field: str, reason: str, ip: str | None = None, phone_id: int | None = None) -> str:
+def party_reveal(
+    *, actor, party_id: int, field: str, reason: str, ip: str | None = None, phone_id: int | None = None
+) -> str:
     """Show one full identifier, and write down who saw it, when and why (PIPL Art 51)."""
     if field not in REVEALABLE:
         raise ApplicationError("不能查看该字段", code="invalid_field")

@@ -25,4 +25,6 @@ def reveal_view(request, party_id: int):
         raise Http404("当事人不存在或您无权查看") from None
     except ApplicationError as exc:
         return HttpResponse(format_html('<span class="errorlist">{}</span>', exc.message), status=200)
-    return HttpResponse(format_html('<strong class="revealed">{}</strong> <span class="muted">（已记录查看）</span>', value))
+    return HttpResponse(
+        format_html('<strong class="revealed">{}</strong> <span class="muted">（已记录查看）</span>', value)
+    )

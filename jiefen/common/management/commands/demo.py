@@ -18,4 +18,8 @@ class Command(BaseCommand):
         if result["cases"] == 0:
             self.stdout.write("数据库中已有案件，未载入演示数据。")
         else:
-            self.stdout.write(self.style.SUCCESS(f"已载入演示数据：{result['cases']} 件案件，{result['institutions']} 家机构，{result['users']} 个账号"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"已载入演示数据：{result['cases']} 件案件，{result['institutions']} 家机构，{result['users']} 个账号"
+                )
+            )

@@ -31,8 +31,15 @@ class Command(BaseCommand):
             from jiefen.accounts.views import DEMO_PASSWORD
             from jiefen.demo.data import DEMO_USERS
 
-            self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+            self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
             for u in DEMO_USERS:
                 self.stdout.write(f"  {u['username']:<18} {u['label']}")
         sys.stdout.flush()
-        uvicorn.run("config.asgi:application", host=host, port=port, workers=workers, log_level="warning", lifespan="off")
+        uvicorn.run(
+            "config.asgi:application",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            lifespan="off",
+        )
