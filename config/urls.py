@@ -14,6 +14,18 @@ urlpatterns = [
     path("", include("jiefen.accounts.urls")),
     path("cases/", include("jiefen.cases.urls")),
     path("parties/", include("jiefen.parties.urls")),
+    path("p/", include("jiefen.public.urls")),
+    # Each capability owns its URL space: staff pages under its prefix, public pages under /p/<prefix>/.
+    path("disposal/", include("jiefen.disposal.urls")),
+    path("mediation/", include("jiefen.mediation.urls")),
+    path("litigation/", include("jiefen.litigation.urls")),
+    path("evidence/", include("jiefen.evidence.urls")),
+    path("documents/", include("jiefen.documents.urls")),
+    path("credit/", include("jiefen.credit.urls")),
+    path("complaints/", include("jiefen.complaints.urls")),
+    path("education/", include("jiefen.education.urls")),
+    path("assistant/", include("jiefen.assistant.urls")),
+    path("stats/", include("jiefen.stats.urls")),
 ]
 
 if settings.DEBUG:

@@ -97,8 +97,23 @@ def issue_token(request, payload: TokenIn):
     return {"token": raw}
 
 
-from jiefen.cases.api import router as cases_router  # noqa: E402
-from jiefen.orgs.api import router as orgs_router  # noqa: E402
+def _mount() -> None:
+    from importlib import import_module
 
-api.add_router("/cases", cases_router)
-api.add_router("/institutions", orgs_router)
+    for prefix, module in [
+        ("/cases", "jiefen.cases.api"),
+        ("/institutions", "jiefen.orgs.api"),
+        ("/disposal", "jiefen.disposal.api"),
+        ("/mediation", "jiefen.mediation.api"),
+        ("/litigation", "jiefen.litigation.api"),
+        ("/evidence", "jiefen.evidence.api"),
+        ("/credit", "jiefen.credit.api"),
+        ("/complaints", "jiefen.complaints.api"),
+        ("/education", "jiefen.education.api"),
+        ("/assistant", "jiefen.assistant.api"),
+        ("/stats", "jiefen.stats.api"),
+    ]:
+        api.add_router(prefix, import_module(module).router)
+
+
+_mount()

@@ -105,6 +105,18 @@ INSTALLED_APPS = [
     "jiefen.parties",
     "jiefen.audit",
     "jiefen.cases",
+    "jiefen.outreach",
+    "jiefen.public",
+    "jiefen.evidence",
+    "jiefen.documents",
+    "jiefen.disposal",
+    "jiefen.mediation",
+    "jiefen.litigation",
+    "jiefen.credit",
+    "jiefen.complaints",
+    "jiefen.education",
+    "jiefen.assistant",
+    "jiefen.stats",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +150,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "jiefen.orgs.context_processors.viewer",
+                "jiefen.public.context_processors.public",
             ],
         },
     }
@@ -217,6 +230,8 @@ JIEFEN_CENTER_NAME = os.environ.get("JIEFEN_CENTER_NAME", "泉州市金融纠纷
 JIEFEN_HOTLINE = os.environ.get("JIEFEN_HOTLINE", "0595-12345")
 # Pages of the case list; the list never counts the whole table (see cases.selectors).
 JIEFEN_PAGE_SIZE = 50
+# SMS gateway (jiefen.outreach.backends): the offline outbox unless a provider adapter is named.
+JIEFEN_SMS_BACKEND = os.environ.get("JIEFEN_SMS_BACKEND", "jiefen.outreach.backends.OutboxBackend")
 
 
 def keys_from(source: dict[str, str]) -> tuple[bytes, bytes]:

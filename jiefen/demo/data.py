@@ -10,6 +10,8 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from importlib import import_module
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -311,6 +313,19 @@ PRODUCT_WEIGHTS = [
 ]
 
 
+# Order matters: later capabilities may build on earlier ones' demo rows.
+CAPABILITY_DEMOS = [
+    "disposal",
+    "mediation",
+    "litigation",
+    "credit",
+    "complaints",
+    "education",
+    "assistant",
+    "stats",
+]
+
+
 def _seed_orgs() -> dict[str, Institution]:
     for code, name in {**QUANZHOU_REGIONS, "350500": "泉州市"}.items():
         Region.objects.get_or_create(code=code, defaults={"name": name})
@@ -462,4 +477,15 @@ def load(*, cases: int = 500, seed: int = 20261122, password: str = "jiefen-demo
                     reason="分配经办人",
                 )
         made += 1
-    return {"cases": made, "institutions": len(insts), "users": len(users)}
+    # Each capability adds its own demo on top (jiefen/<app>/demo.py, function load(ctx)).
+    ctx = {"institutions": insts, "users": users, "rng": rng, "now": now, "password": password}
+    extra = {}
+    for app in CAPABILITY_DEMOS:
+        try:
+            module = import_module(f"jiefen.{app}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"jiefen.{app}.demo":
+                raise
+            continue
+        extra[app] = module.load(ctx)
+    return {"cases": made, "institutions": len(insts), "users": len(users), **extra}

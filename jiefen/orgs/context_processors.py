@@ -1,5 +1,8 @@
+from jiefen.common.nav import links_for
+
 from .access import viewer_for
 
 
 def viewer(request):
-    return {"viewer": viewer_for(getattr(request, "user", None))}
+    v = viewer_for(getattr(request, "user", None))
+    return {"viewer": v, "nav_links": links_for(v) if v.user_id else []}

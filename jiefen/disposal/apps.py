@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DisposalConfig(AppConfig):
+    name = "jiefen.disposal"
+    label = "disposal"
+    verbose_name = "集中处置"
