@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-
 from importlib import import_module
 
 from django.db import transaction
