@@ -41,16 +41,22 @@ def pdf_available() -> bool:
     return True
 
 
-def render_pdf(template_name: str, context: dict) -> bytes:
-    weasyprint = _weasyprint()
-    ctx = {
+def print_context() -> dict[str, str]:
+    """What documents/base_print.html needs: the embedded fonts."""
+    return {
         "font_regular": (FONT_DIR / "NotoSansSC-Regular-GB2312.otf").as_uri(),
         "font_bold": (FONT_DIR / "NotoSansSC-Bold-GB2312.otf").as_uri(),
-        **context,
     }
-    html = render_to_string(template_name, ctx)
+
+
+def html_to_pdf(html: str) -> bytes:
+    weasyprint = _weasyprint()
     # base_url lets templates use file-relative assets; nothing is fetched from the network.
     return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    return html_to_pdf(render_to_string(template_name, {**print_context(), **context}))
 
 
 def render_docx(blocks: list[tuple[str, object]], *, title: str) -> bytes:
