@@ -1,0 +1,189 @@
+"""Rule-based detector for "credit repair" scams and paid complaint agents. Pure Python.
+
+Independent of the matcher so that complaint forms and case intake can call it on free text.
+
+The rules look for combinations, not single words: a *target* (altering or deleting credit records:
+"修复/洗白/删除逾期…") or an *agent service* (代理维权/代理投诉/代理退保/债务优化/反催收…) together with
+money, a success guarantee, a third party offering the service, a contact hook, or the writer's own
+intent to hire someone. Honest questions mention the same words without those companions ("征信修复
+是骗局吗", "怎么免费申请异议", "一次性信用修复要交钱吗"), and money is ignored where it is negated
+("不想花冤枉钱") or asked about an official process. A handful of strong phrases (铲单, 征信修复公司,
+内部渠道, 反催收…) flag on their own unless the sentence asks whether they are legitimate, warns
+against them or reports being a victim. See docs/assistant.md for the full rule table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import light_normalize
+
+SCAM_HEADER = (
+    "【风险提示】收费“征信修复”“洗白征信”、收费代理维权都是骗局或违规中介，"
+    "请不要付款，也不要交出身份证、银行卡、手机卡和验证码。"
+)
+FREE_CHANNELS = (
+    "真实准确的征信记录任何机构都无权删除，错误信息的更正全部免费，四条免费维权渠道："
+    "一、向报送信息的机构（银行、贷款机构）申请更正；"
+    "二、向人民银行征信中心或当地征信分中心提出异议；"
+    "三、向人民银行分支机构或金融监管部门投诉；"
+    "四、向人民法院起诉。"
+)
+SCAM_WARNING = SCAM_HEADER + FREE_CHANNELS
+_CHANNELS_MARK = "四条免费维权渠道"
+
+
+def with_scam_warning(answer: str) -> str:
+    """Add the warning to an answer; the four channels only if the answer does not list them already."""
+    if not answer:
+        return SCAM_WARNING
+    if _CHANNELS_MARK in answer:
+        return SCAM_HEADER + "\n\n" + answer
+    return answer + "\n\n" + SCAM_WARNING
+
+
+@dataclass
+class ScamResult:
+    flagged: bool
+    reasons: list[str] = field(default_factory=list)
+    score: float = 0.0
+
+
+def _re(*parts: str) -> re.Pattern[str]:
+    """Alternatives, passed separately or space-separated in one string (matched text has no spaces)."""
+    return re.compile("|".join(alt for part in parts for alt in part.split()))
+
+
+# Things a record can be: the object of a deletion.
+_RECORD = r"(征信|信用|逾期|不良|黑名单|污点|呆账|记录|失信|黑户|网贷|查询记录|花了)"
+# Verbs that always mean "alter the credit record" in this domain.
+_STRONG_VERB = r"(修复|洗白|漂白|铲单|铲掉|铲除)"
+# Verbs that do so only near a record noun ("删除个人声明" is legitimate).
+_WEAK_VERB = (
+    r"(删除|删掉|删了|删|消除|消掉|清除|清掉|清空|抹掉|抹去|去掉|撤销|撤掉|处理掉|处理|优化|美化|恢复"
+    r"|弄干净|变干净|清洗|消)"
+)
+TARGET = _re(
+    _STRONG_VERB,
+    _RECORD + r".{0,10}?" + _WEAK_VERB,
+    _WEAK_VERB + r".{0,10}?" + _RECORD,
+)
+# Paid intermediaries that are not about deletion: complaints, surrenders, negotiation for a cut.
+AGENT = _re(
+    r"代理(维权|投诉|退保|协商|停息|异议|征信|修复|减免) (异议|征信|维权|投诉|退保)代理",
+    r"代办(异议|征信|修复|1次性|一次性|停息|退保|投诉)",
+    r"(停息挂账|停息|挂账|退保|异议|修复|投诉|协商|减免|分期)(代办|代理|代谈)",
+    r"帮(你|您|客户|大家)?.{0,4}(投诉|维权|退保|减免|停息挂账|协商减免)",
+    r"帮(你|您|客户|大家)?.{0,4}(跟|和|与)银行(谈|协商)",
+    r"债务(优化|规划|重组中介|重组公司|咨询公司) 反催收 包装(资料|流水|征信|下款)",
+    r"(停催|停止催收).{0,8}(收费|会员|服务费)",
+)
+# Strong phrases: flag alone unless the sentence asks about legitimacy, warns, or reports a loss.
+STRONG = _re(
+    r"铲单 (征信|信用)修复(公司|机构|团队|服务|中介|工作室) 内部(渠道|关系|操作|人员) 反催收 代理退保",
+    r"征信优化 优化征信 修复征信包",
+)
+GUARANTEE = _re(
+    r"包(成功|过|下款|你|您|办|消|删) 百分(之)?百 100% 保证(成功|删|消|下款|通过|不展示) 成功率",
+    r"不成功不收费 无效(全额)?退款 全额退 (有|走|找)(渠道|关系|门路) 内部(渠道|关系|操作|人员) 特殊渠道",
+    r"当天(见效|处理|删除|消除|搞定) \d+天(内)?(消除|删除|见效|搞定|处理|删) 秒(删|消|批)",
+    r"快速(铲|删|消|修复|处理|洗) 一周内(删除|消除) 都能处理 全部(清除|删除|消除)",
+)
+_AMOUNT = r"(\d+(元|万|千|百|k)|[一二两三四五六七八九十几]+[千万百])"
+_NOT = r"(不|没|无|免|别|不用|不想|不要|无需|不需要|不必|不肯|拒绝)"
+# Money stated as a fact or a price; question forms are handled separately.
+# An amount is a price only next to a paying verb or fee word; "5000元的逾期" is the debt itself.
+MONEY_FIRM = _re(
+    r"定金 订金 押金 佣金 提成 抽成 分成 会员费 前期费 服务费 中介费 好处费 辛苦费 面议 价钱好说 价格好说",
+    r"先付 先交 先收 付款后 先付款 收取 按.{0,6}收费 成功后(收费|付款|付费) \d+% \d+个点 每条(收|\d)",
+    r"(收|交|付|花|给|费|价|要|只需|仅需|每条|定金|一条)[^,，。;；!！?？]{0,3}" + _AMOUNT,
+    _AMOUNT + r"(的)?(定金|订金|服务费|手续费|中介费|费用|就能|就可以|搞定|包)",
+)
+MONEY_SOFT = re.compile(r"(收费|花钱|交钱|给钱|付钱|要钱|多少钱|费用|手续费|价格|报价|掏钱|交费|付费)")
+_QUESTION_AFTER = re.compile(r"^.{0,3}(吗|么|嘛|不|没|\?|？|呢)")
+_QUESTION_BEFORE = re.compile(r"(要不要|需不需要|需要|会不会|是否|收不收|有没有|要|用不用)$")
+# Negated money or negated hiring is the opposite of a scam signal: strip before matching.
+NEGATED = _re(
+    _NOT + r"(花|交|收|付|给|要|掏|出)?(冤枉|任何|一分)?(钱|费)",
+    _NOT + r"(找|信|相信|理|联系)(人|中介|公司|机构|谁|代理|他们|这些|那些)",
+    r"免费",
+)
+# The writer wants to hire somebody to do it.
+HIRE = _re(
+    r"找(人|谁|关系|中介|公司|机构|门路|渠道|黑客|内部)",
+    r"(谁|有没有人|哪里|哪儿|哪个)(能|可以)(帮|办|弄|处理|删|消|洗|修) 想花钱 花钱(把|让|帮|找)",
+)
+# A third party claims the service, or invites contact.
+CLAIM = _re(
+    r"(有人|中介|公司|机构|客服|专员|朋友|网上|广告|他们|对方|老师|师傅)[^,，。;；!！?？]{0,4}"
+    r"(说|称|声称|承诺|表示|保证|讲).{0,6}(能|可以|可|会|帮)",
+    r"(私聊|私信|加v|加微|vx|微信|qq|联系(我|我们|方式)|有需要的?联系|咨询热线|详聊|电联)",
+    r"我们(可以|能|专门|专业|有|帮) 专业(处理|修复|团队|征信|洗|铲|删|代理) (可以|能)帮(你|您|忙)",
+)
+# Legit context that makes a money *question* innocent ("一次性修复会不会收费").
+LEGIT_CONTEXT = _re(
+    r"一次性 1次性 免申即享 官方 政策 人民银行 人行 央行 异议 个人声明 本人声明",
+)
+# Asking whether something is legitimate, warning against it, or reporting a loss.
+SKEPTIC = _re(
+    r"骗 靠谱 有没有用 有用没 管用吗 管不管用 可信 可靠 靠得住 真的假的 是真的 合法 正规",
+    r"违法 犯法 防范 识别 警惕 谨防 小心 提防 举报 报警",
+    r"是什么 什么意思 怎么回事 是啥 啥意思 有用吗 能信 信得过",
+)
+
+
+def _money(text: str) -> tuple[bool, bool, bool]:
+    """(concrete, firm, question-only) money signals; concrete = a price, deposit or commission."""
+    if MONEY_FIRM.search(text):
+        return True, True, False
+    firm = asked = False
+    for m in MONEY_SOFT.finditer(text):
+        after = text[m.end() :]
+        before = text[: m.start()]
+        if _QUESTION_AFTER.match(after) or _QUESTION_BEFORE.search(before):
+            asked = True
+        else:
+            firm = True
+    return False, firm, asked and not firm
+
+
+def detect_scam(text: str) -> ScamResult:
+    """Flag credit-repair scam pitches, paid-deletion requests and paid complaint agents."""
+    if not text or not text.strip():
+        return ScamResult(False, [], 0.0)
+    t = light_normalize(text)
+    skeptic = bool(SKEPTIC.search(t))
+    strong = bool(STRONG.search(t))
+    t_clean = NEGATED.sub("", t)
+    target = bool(TARGET.search(t_clean))
+    agent = bool(AGENT.search(t_clean))
+    guarantee = bool(GUARANTEE.search(t_clean))
+    money_concrete, money_firm, money_asked = _money(t_clean)
+    hire = bool(HIRE.search(t_clean))
+    claim = bool(CLAIM.search(t_clean))
+    legit = bool(LEGIT_CONTEXT.search(t_clean))
+    # A sceptical question with no concrete offer ("花钱修复征信是不是骗人的", "找人修复征信靠得住吗") is a
+    # question about the scam, answered by the anti-scam entry, not a pitch: soft signals do not count.
+    if skeptic and not (money_concrete or guarantee or claim or agent):
+        money_firm = money_asked = hire = False
+
+    reasons: list[str] = []
+    subject = target or agent
+    if subject and guarantee:
+        reasons.append("承诺包成功、内部渠道或快速删除")
+    if subject and money_firm:
+        reasons.append("为删除/修复记录或代理维权收取费用")
+    if target and claim:
+        reasons.append("第三方声称能删除或修复征信记录")
+    if target and hire:
+        reasons.append("想找人或花钱处理征信记录")
+    if agent and (money_asked or claim or hire):
+        reasons.append("代理维权、代理投诉、代理退保或债务中介")
+    if target and money_asked and not legit:
+        reasons.append("询问付费删除或修复征信记录的价格")
+    if strong and not skeptic:
+        reasons.append("使用“铲单”“征信修复公司”“内部渠道”等黑灰产话术")
+    signals = sum((target, agent, guarantee, money_firm, hire, claim, strong))
+    score = min(1.0, 0.2 * signals + (0.4 if reasons else 0.0))
+    return ScamResult(bool(reasons), reasons, round(score, 2))

@@ -1,0 +1,392 @@
+"""The credit-report assistant: matching, hand-over, scam warnings, knowledge-base loading.
+
+Pure pytest, no Django and no database: run with
+``.venv/bin/python -m pytest -p no:django tests/assistant -q``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from jiefen.assistant.kb import Entry, default_kb_path, dump_kb, load_kb
+from jiefen.assistant.matcher import HANDOFF_MESSAGE, Matcher
+from jiefen.assistant.scam import FREE_CHANNELS, detect_scam
+from jiefen.assistant.text import normalize, tokens
+
+REQUIRED_IDS = {
+    "query.channels",
+    "query.fee",
+    "query.by_agent",
+    "query.enterprise",
+    "query.retention",
+    "query.authorization",
+    "dispute.how",
+    "dispute.deadline",
+    "dispute.scope",
+    "dispute.unsatisfied",
+    "dispute.repair_scam",
+    "statement.what",
+    "statement.how",
+    "statement.withdraw",
+    "statement.vs_annotation",
+    "policy.one_time_repair",
+}
+FOUR_CHANNELS = ("申请更正", "提出异议", "投诉", "起诉")
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_kb(default_kb_path())
+
+
+@pytest.fixture(scope="module")
+def matcher(kb):
+    return Matcher(kb)
+
+
+def write(tmp_path: Path, name: str, data) -> Path:
+    path = tmp_path / name
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------ the shipped KB
+def test_the_shipped_kb_has_every_required_id_and_sixty_entries(kb):
+    ids = {e.id for e in kb}
+    assert ids >= REQUIRED_IDS
+    assert len(kb) >= 60
+
+
+def test_every_shipped_entry_has_a_source_and_four_to_eight_paraphrases(kb):
+    for e in kb:
+        assert e.source, e.id
+        assert e.reviewed_on, e.id
+        assert 4 <= len(e.paraphrases) <= 8, e.id
+
+
+def test_unverified_statement_procedure_defers_to_the_credit_centre(kb):
+    by_id = {e.id: e for e in kb}
+    for ident in ("statement.how", "statement.withdraw"):
+        assert "以征信中心最新规定为准" in by_id[ident].answer
+
+
+# ------------------------------------------------------------------------------ answering
+def test_it_answers_fee_question_in_colloquial_words(matcher):
+    a = matcher.ask("查个征信要花多少钱啊？")
+    assert a.intent == "query.fee"
+    assert not a.handoff
+    assert "10元" in a.answer
+    assert a.sources and "第17条" in a.sources[0]
+
+
+def test_it_answers_where_to_check_the_report(matcher):
+    a = matcher.ask("想打一份自己的征信报告，去哪弄？")
+    assert a.intent == "query.channels"
+    assert 0.0 <= a.confidence <= 1.0
+
+
+def test_it_understands_traditional_characters(matcher):
+    a = matcher.ask("徵信報告有錯誤，怎麼提出異議？")
+    assert a.intent == "dispute.how"
+
+
+def test_it_understands_full_width_digits(matcher):
+    assert normalize("２万") == normalize("20000")
+    a = matcher.ask("异议提交后２０天之内会答复吗？")
+    assert a.intent == "dispute.deadline"
+
+
+def test_it_tolerates_a_common_typo(matcher):
+    assert normalize("查正信") == normalize("查征信")
+    assert matcher.ask("个人申明是什么意思").intent == "statement.what"
+
+
+def test_it_explains_the_one_time_repair_policy(matcher):
+    a = matcher.ask("听说2025年底出了个一次性信用修复，是怎么回事？")
+    assert a.intent == "policy.one_time_repair"
+    assert "2026年3月31日" in a.answer
+    assert not a.scam_warning
+
+
+def test_it_keeps_the_court_blacklist_apart_from_overdue_records():
+    assert "失信被执行人" in normalize("上了失信被执行人名单")
+    assert "逾期" in normalize("有失信记录")
+
+
+def test_it_offers_top_three_candidates_for_the_human_queue(matcher):
+    a = matcher.ask("别人查我的征信要经过我同意吗")
+    assert a.intent == "query.authorization"
+    assert 1 <= len(a.candidates) <= 3
+    assert a.candidates[0][0] == "query.authorization"
+
+
+# ------------------------------------------------------------------------------ hand-over
+@pytest.mark.parametrize(
+    "question",
+    [
+        "明天天气怎么样",
+        "现在房贷利率是多少",
+        "车险理赔要什么材料",
+        "推荐一只能涨的股票",
+        "花呗额度怎么提升",
+        "你好",
+    ],
+)
+def test_it_hands_over_out_of_scope_questions(matcher, question):
+    a = matcher.ask(question)
+    assert a.handoff
+    assert a.intent is None
+    assert a.answer == HANDOFF_MESSAGE
+    assert not a.sources
+
+
+def test_it_hands_over_the_weather(matcher):
+    a = matcher.ask("今天会下雨吗？要不要带伞")
+    assert a.handoff and a.intent is None
+    assert "已转人工" in a.answer
+
+
+def test_it_hands_over_when_asked_for_a_person(matcher):
+    a = matcher.ask("查征信要钱吗，我要转人工")
+    assert a.handoff
+
+
+def test_it_hands_over_an_empty_question(matcher):
+    a = matcher.ask("   ？？ ")
+    assert a.handoff and a.confidence == 0.0
+
+
+# ------------------------------------------------------------------------------ scams
+def test_it_flags_a_paid_deletion_pitch(matcher):
+    a = matcher.ask("专业征信修复，逾期记录3天消除，不成功不收费，加V详聊")
+    assert a.scam_warning
+    assert not a.handoff
+    assert a.intent == "dispute.repair_scam"
+    for channel in FOUR_CHANNELS:
+        assert channel in a.answer
+
+
+def test_it_appends_the_warning_to_a_matched_answer(matcher):
+    a = matcher.ask("有人说交3000块能帮我删掉征信上的逾期，是真的吗")
+    assert a.scam_warning and not a.handoff
+    assert "骗局" in a.answer
+    assert all(channel in a.answer for channel in FOUR_CHANNELS)
+
+
+def test_it_flags_a_paid_complaint_agent():
+    result = detect_scam("我是代理公司，帮客户投诉银行减免，收取30%佣金")
+    assert result.flagged
+    assert result.reasons
+    assert 0.0 < result.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "内部渠道洗白征信，百分百成功，先付定金500",
+        "我们可以帮您快速铲单，网贷逾期全部清除",
+        "代理退保，全额退回保费，只收30%手续费",
+        "我想花钱把信用卡逾期记录删掉，找谁能办",
+        "徵信洗白，內部關係，保證成功",
+    ],
+)
+def test_it_flags_scam_pitches(text):
+    assert detect_scam(text).flagged
+
+
+def test_it_does_not_flag_a_question_about_scams(matcher):
+    assert not detect_scam("征信修复是骗局吗").flagged
+    a = matcher.ask("征信修复是骗局吗")
+    assert not a.scam_warning
+    assert a.intent == "dispute.repair_scam"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "怎么免费申请异议",
+        "一次性信用修复是什么",
+        "一次性信用修复需要交钱吗",
+        "怎么自己修复征信，不想花冤枉钱",
+        "还清欠款后多久能消除不良记录",
+        "我有笔5000块的信用卡逾期，能享受一次性修复吗",
+        "被征信修复公司骗了怎么报警",
+        "查征信要交手续费吗",
+        "银行可以帮我申请停息挂账吗",
+    ],
+)
+def test_it_does_not_flag_honest_questions(text):
+    assert not detect_scam(text).flagged
+
+
+def test_scam_warning_lists_the_four_free_channels():
+    for channel in FOUR_CHANNELS:
+        assert channel in FREE_CHANNELS
+
+
+# ------------------------------------------------------------------------------ KB files
+def test_it_loads_a_minimal_kb_file(tmp_path):
+    path = write(
+        tmp_path,
+        "kb.json",
+        [
+            {
+                "id": "a",
+                "category": "query",
+                "question": "怎么查征信",
+                "paraphrases": [],
+                "answer": "去柜台查。",
+            }
+        ],
+    )
+    kb = load_kb(path)
+    assert [e.id for e in kb] == ["a"]
+    assert kb[0].source == "" and kb[0].keywords == []
+    assert Matcher(kb).ask("怎么查征信").intent == "a"
+
+
+def test_it_loads_a_yaml_kb_with_an_entries_key_and_synonyms(tmp_path):
+    text = (
+        "synonyms:\n  征信: [小本本]\n"
+        "entries:\n"
+        "  - id: q.fee\n    category: query\n    question: 查征信收费吗\n"
+        "    paraphrases: [查征信要钱吗]\n    answer: 每年2次免费。\n    reviewed_on: 2026-11-22\n"
+        "  - id: q.where\n    category: query\n    question: 去哪查征信\n"
+        "    paraphrases: [在哪查征信]\n    answer: 柜台或网上。\n"
+    )
+    kb = load_kb(write(tmp_path, "kb.yaml", text))
+    assert kb.synonyms == {"征信": ["小本本"]}
+    assert kb[0].reviewed_on == "2026-11-22"
+    m = Matcher(kb)
+    assert m.ask("查小本本收费吗").intent == "q.fee"
+
+
+def test_it_rejects_an_entry_without_answer_naming_the_index(tmp_path):
+    data = [
+        {"id": "a", "category": "query", "question": "q", "paraphrases": [], "answer": "x"},
+        {"id": "b", "category": "query", "question": "q", "paraphrases": []},
+    ]
+    with pytest.raises(ValueError) as err:
+        load_kb(write(tmp_path, "kb.json", data))
+    message = str(err.value)
+    assert "第 2 条" in message and "索引 1" in message and "answer" in message
+
+
+def test_it_rejects_paraphrases_given_as_a_string(tmp_path):
+    data = [{"id": "a", "category": "query", "question": "q", "paraphrases": "查征信", "answer": "x"}]
+    with pytest.raises(ValueError, match="paraphrases"):
+        load_kb(write(tmp_path, "kb.json", data))
+
+
+def test_it_rejects_duplicate_ids(tmp_path):
+    entry = {"id": "a", "category": "query", "question": "q", "paraphrases": [], "answer": "x"}
+    with pytest.raises(ValueError, match="重复"):
+        load_kb(write(tmp_path, "kb.json", [entry, entry]))
+
+
+def test_it_reports_broken_json_in_chinese(tmp_path):
+    with pytest.raises(ValueError, match="不是有效的 JSON"):
+        load_kb(write(tmp_path, "kb.json", '[{"id": "a",'))
+
+
+def test_dump_then_load_round_trips(kb, tmp_path):
+    for name in ("out.json", "out.yaml"):
+        path = tmp_path / name
+        dump_kb(kb, path)
+        again = load_kb(path)
+        assert [e.to_dict() for e in again] == [e.to_dict() for e in kb]
+
+
+def test_an_entry_can_extend_the_synonyms(tmp_path):
+    entry = Entry(
+        id="x",
+        category="query",
+        question="征信有错怎么办",
+        paraphrases=["征信错了"],
+        answer="提异议。",
+        synonyms={"征信": ["信用小本"]},
+    )
+    assert Matcher([entry]).norm.normalize("信用小本有错") == normalize("征信有错")
+
+
+# ------------------------------------------------------------------------------ text + speed
+def test_tokens_are_unigrams_and_bigrams():
+    toks = tokens("查征信")
+    assert "征信" in toks and "查征" in toks and "查" in toks
+
+
+def test_it_is_fast_enough(matcher):
+    questions = ["查征信要钱吗", "逾期记录保存多久", "个人声明怎么撤销", "今天天气怎么样"] * 50
+    start = time.perf_counter()
+    for q in questions:
+        matcher.ask(q)
+    per_question_ms = (time.perf_counter() - start) * 1000 / len(questions)
+    assert per_question_ms < 5
+
+
+# ------------------------------------------------------------------------------ later additions
+def test_a_subject_specific_entry_needs_its_subject(matcher):
+    assert matcher.ask("想查一下自己的征信，去哪里查").intent == "query.channels"
+    assert matcher.ask("公司的征信去哪里查").intent == "query.enterprise"
+
+
+@pytest.mark.parametrize(
+    "question", ["信用卡怎么提额", "借呗怎么开通", "公积金贷款能贷多少", "房贷利率下调了吗"]
+)
+def test_it_hands_over_credit_product_questions(matcher, question):
+    assert matcher.ask(question).handoff
+
+
+def test_it_still_answers_a_late_payment_question_without_the_word_credit_report(matcher):
+    a = matcher.ask("信用卡晚还了两天，会有影响吗")
+    assert a.intent == "query.late_days"
+
+
+def test_it_does_not_flag_a_sceptical_question_about_paying():
+    assert not detect_scam("花钱修复征信是不是骗人的").flagged
+    assert detect_scam("花5000块消除黑名单靠谱吗").flagged
+
+
+def test_it_flags_a_long_complaint_text_quickly(matcher):
+    text = "我们是专业债务优化团队，" + "帮你跟银行协商减免，" * 300 + "成功后收取20%服务费"
+    start = time.perf_counter()
+    a = matcher.ask(text)
+    assert (time.perf_counter() - start) < 0.05
+    assert a.scam_warning and not a.handoff
+
+
+def test_requires_is_read_from_the_file(tmp_path):
+    data = [
+        {
+            "id": "gen",
+            "category": "query",
+            "question": "去哪查征信",
+            "paraphrases": ["征信在哪里查"],
+            "answer": "柜台。",
+        },
+        {
+            "id": "ent",
+            "category": "query",
+            "question": "企业征信去哪查",
+            "paraphrases": ["单位征信在哪里查"],
+            "answer": "人民银行网点。",
+            "requires": ["企业", "单位"],
+        },
+    ]
+    kb = load_kb(write(tmp_path, "kb.json", data))
+    assert kb[1].extra["requires"] == ["企业", "单位"]
+    m = Matcher(kb)
+    assert m.rank("在哪里查征信")[0][0][0] == 0
+    assert m.rank("单位征信在哪查")[0][0][0] == 1
+
+
+def test_a_family_member_filing_a_complaint_is_not_a_paid_agent():
+    assert not detect_scam("本人委托女儿代理投诉此事，银行乱扣年费").flagged
+    assert detect_scam("受客户委托代理投诉，专业代理维权，帮客户停息挂账减免罚息，成功后收取服务费").flagged
