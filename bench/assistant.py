@@ -2,12 +2,15 @@
 
 Run from the repository root (pure Python, no Django needed):
 
-    python bench/assistant.py [--kb FILE] [--eval FILE] [--threshold T]
+    python bench/assistant.py [--kb FILE] [--eval FILE] [--holdout FILE|''] [--threshold T]
 
-Prints one JSON line. Accuracy is measured on the knowledge base as given. Latency is measured on the
-same knowledge base padded to 200 entries (see ``pad_kb``), over every evaluation question, repeated.
-``reference`` is a plain character-bigram BM25 over the same entries (raw text, no normalisation,
-no synonyms, no threshold), measured in the same run.
+Prints one JSON line. Top-level accuracy keys are the evaluation set's (the set the matcher was tuned
+on); ``holdout`` has the held-out set's (never tuned on) and the figures recorded on it before any
+change. Latency is measured on the knowledge base padded to 200 entries (see ``pad_kb``), over every
+question of both sets, repeated: ``p50_ms``/``p99_ms`` are CPU time of the answering thread (the cost
+of a question), ``*_wall_ms`` wall-clock time (which also shows how busy the machine is; see
+``load_avg_1m``). ``reference`` is a plain character-bigram BM25 over the same entries (raw text, no
+normalisation, no synonyms, no threshold), measured in the same run on both sets.
 
 Evaluation file: JSON lines ``{"q": str, "intent": id | null, "scam": bool}``.
 - top1_in_scope: share of rows with an intent where ``ask`` returns exactly that intent (a hand-over
@@ -20,8 +23,10 @@ Evaluation file: JSON lines ``{"q": str, "intent": id | null, "scam": bool}``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -130,76 +135,105 @@ def _percentile(values: list[float], p: float) -> float:
     return v[k]
 
 
-def _latency(fn, questions: list[str]) -> tuple[float, float]:
+def _latency(fn, questions: list[str]) -> dict[str, float]:
+    """Per-question time: CPU time of this thread (what a question costs) and wall-clock time (what
+    it costs on this machine right now, other processes included)."""
     for q in questions[:20]:  # warm caches (regex compilation, zhconv tables)
         fn(q)
-    times = []
+    gc.collect()
+    cpu, wall = [], []
     for _ in range(REPEATS):
         for q in questions:
-            t0 = time.perf_counter()
+            c0, w0 = time.thread_time_ns(), time.perf_counter_ns()
             fn(q)
-            times.append((time.perf_counter() - t0) * 1000)
-    return round(_percentile(times, 50), 3), round(_percentile(times, 99), 3)
+            wall.append((time.perf_counter_ns() - w0) / 1e6)
+            cpu.append((time.thread_time_ns() - c0) / 1e6)
+    return {
+        "p50_ms": round(_percentile(cpu, 50), 3),
+        "p99_ms": round(_percentile(cpu, 99), 3),
+        "p50_wall_ms": round(_percentile(wall, 50), 3),
+        "p99_wall_ms": round(_percentile(wall, 99), 3),
+    }
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--kb", default=str(default_kb_path()))
-    ap.add_argument("--eval", default=str(Path(__file__).resolve().parent / "data" / "assistant_eval.jsonl"))
-    ap.add_argument("--threshold", type=float, default=None)
-    args = ap.parse_args(argv)
+def _rows(path: str | Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    kb = load_kb(args.kb)
-    rows = [
-        json.loads(line) for line in Path(args.eval).read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+
+def _metrics(ask, rows: list[dict]) -> dict:
     in_scope = [r for r in rows if r.get("intent")]
     out_scope = [r for r in rows if not r.get("intent") and not r.get("scam")]
     scam_pos = [r for r in rows if r.get("scam")]
     scam_neg = [r for r in rows if not r.get("scam")]
+    answers = {r["q"]: ask(r["q"]) for r in rows}
+    return {
+        "top1_in_scope": round(
+            sum(answers[r["q"]].intent == r["intent"] for r in in_scope) / max(1, len(in_scope)), 4
+        ),
+        "handoff_out_of_scope": round(
+            sum(answers[r["q"]].handoff for r in out_scope) / max(1, len(out_scope)), 4
+        ),
+        "scam_recall": round(sum(answers[r["q"]].scam_warning for r in scam_pos) / max(1, len(scam_pos)), 4),
+        "scam_fpr": round(sum(answers[r["q"]].scam_warning for r in scam_neg) / max(1, len(scam_neg)), 4),
+        "n_in_scope": len(in_scope),
+        "n_out_of_scope": len(out_scope),
+        "n_scam": len(scam_pos),
+        "n_not_scam": len(scam_neg),
+    }
+
+
+def _ref_top1(ref: BigramBM25, rows: list[dict]) -> float:
+    in_scope = [r for r in rows if r.get("intent")]
+    return round(sum(ref.top1(r["q"]) == r["intent"] for r in in_scope) / max(1, len(in_scope)), 4)
+
+
+# The held-out set measured once, before the matcher and the knowledge base were changed for it
+# (the matcher of the first assistant commit, threshold 0.4). Recorded here, not re-measured: that
+# matcher no longer exists in the tree. See docs/assistant.md.
+HOLDOUT_BEFORE = {
+    "top1_in_scope": 0.801,
+    "handoff_out_of_scope": 1.0,
+    "scam_recall": 0.84,
+    "scam_fpr": 0.0131,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    data = Path(__file__).resolve().parent / "data"
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kb", default=str(default_kb_path()))
+    ap.add_argument("--eval", default=str(data / "assistant_eval.jsonl"))
+    ap.add_argument("--holdout", default=str(data / "assistant_holdout.jsonl"), help="'' to skip")
+    ap.add_argument("--threshold", type=float, default=None)
+    args = ap.parse_args(argv)
+
+    kb = load_kb(args.kb)
+    eval_rows = _rows(args.eval)
+    holdout_rows = _rows(args.holdout) if args.holdout else []
 
     matcher = Matcher(kb, threshold=args.threshold)
-    answers = {r["q"]: matcher.ask(r["q"]) for r in rows}
-    top1 = sum(answers[r["q"]].intent == r["intent"] for r in in_scope) / max(1, len(in_scope))
-    handoff = sum(answers[r["q"]].handoff for r in out_scope) / max(1, len(out_scope))
-    recall = sum(answers[r["q"]].scam_warning for r in scam_pos) / max(1, len(scam_pos))
-    fpr = sum(answers[r["q"]].scam_warning for r in scam_neg) / max(1, len(scam_neg))
+    out: dict = _metrics(matcher.ask, eval_rows)
 
     padded = pad_kb(kb)
-    questions = [r["q"] for r in rows]
-    p50, p99 = _latency(Matcher(padded, threshold=args.threshold).ask, questions)
+    questions = [r["q"] for r in eval_rows + holdout_rows]
+    out.update(_latency(Matcher(padded, threshold=args.threshold).ask, questions))
+    out.update({"kb_entries": len(kb), "kb_entries_latency": len(padded), "threshold": matcher.threshold})
+    if holdout_rows:
+        out["holdout"] = {**_metrics(matcher.ask, holdout_rows), "first_measurement": HOLDOUT_BEFORE}
 
     ref = BigramBM25(kb)
-    ref_top1 = sum(ref.top1(r["q"]) == r["intent"] for r in in_scope) / max(1, len(in_scope))
-    ref_p50, ref_p99 = _latency(BigramBM25(padded).top1, questions)
-
-    print(
-        json.dumps(
-            {
-                "top1_in_scope": round(top1, 4),
-                "handoff_out_of_scope": round(handoff, 4),
-                "scam_recall": round(recall, 4),
-                "scam_fpr": round(fpr, 4),
-                "p50_ms": p50,
-                "p99_ms": p99,
-                "kb_entries": len(kb),
-                "kb_entries_latency": len(padded),
-                "n_in_scope": len(in_scope),
-                "n_out_of_scope": len(out_scope),
-                "n_scam": len(scam_pos),
-                "n_not_scam": len(scam_neg),
-                "threshold": matcher.threshold,
-                "reference": {
-                    "method": "raw char-bigram BM25, best paraphrase; no normalising, synonyms, threshold",
-                    "top1_in_scope": round(ref_top1, 4),
-                    "handoff_out_of_scope": 0.0,
-                    "p50_ms": ref_p50,
-                    "p99_ms": ref_p99,
-                },
-            },
-            ensure_ascii=False,
-        )
-    )
+    ref_lat = _latency(BigramBM25(padded).top1, questions)
+    out["reference"] = {
+        "method": "raw char-bigram BM25, best paraphrase; no normalising, synonyms, threshold",
+        "top1_in_scope": _ref_top1(ref, eval_rows),
+        "handoff_out_of_scope": 0.0,
+        **({"holdout_top1_in_scope": _ref_top1(ref, holdout_rows)} if holdout_rows else {}),
+        "p50_ms": ref_lat["p50_ms"],
+        "p99_ms": ref_lat["p99_ms"],
+        "p99_wall_ms": ref_lat["p99_wall_ms"],
+    }
+    out["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(out, ensure_ascii=False))
     return 0
 
 

@@ -41,7 +41,9 @@ def main() -> None:
     if args.db == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/bench.sqlite3"
     else:
-        os.environ["DATABASE_URL"] = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/jiefen_bench")
+        os.environ["DATABASE_URL"] = os.environ.get(
+            "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/jiefen_bench"
+        )
         import psycopg
 
         with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
@@ -72,11 +74,24 @@ def main() -> None:
     with transaction.atomic(), connection.cursor() as cur:
         parties = []
         for i, bank in enumerate(banks):
-            parties.append((bank.pk, "individual", f"债务人{i}", encrypt("11010519491231002X"), lookup_hash(f"id{i}"), "", "", False,
-                            dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+            parties.append(
+                (
+                    bank.pk,
+                    "individual",
+                    f"债务人{i}",
+                    encrypt("11010519491231002X"),
+                    lookup_hash(f"id{i}"),
+                    "",
+                    "",
+                    False,
+                    dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                )
+            )
         cur.executemany(
             "INSERT INTO parties_party (owner_id, kind, name, id_number, id_hash, legal_rep, region_code, is_vulnerable, created_at)"
-            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)", parties)
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            parties,
+        )
         cur.execute("SELECT owner_id, id FROM parties_party")
         party_of = dict(cur.fetchall())
         products = ProductType.values
@@ -86,16 +101,43 @@ def main() -> None:
         for n in range(args.cases):
             bank = banks[rng.randrange(len(banks))] if rng.random() > 0.1 else world.bank_a
             created = start + dt.timedelta(minutes=rng.randrange(0, 36 * 30 * 24 * 60))
-            batch.append((f"B{n:09d}", bank.pk, party_of[bank.pk], products[rng.randrange(6)], f"K{n}", "350503",
-                          "1000.00", "10.00", "0", "0", "0", "simple", False, False, False, False, False,
-                          statuses[rng.randrange(len(statuses))], created, None, "", 0, False, created, created))
+            batch.append(
+                (
+                    f"B{n:09d}",
+                    bank.pk,
+                    party_of[bank.pk],
+                    products[rng.randrange(6)],
+                    f"K{n}",
+                    "350503",
+                    "1000.00",
+                    "10.00",
+                    "0",
+                    "0",
+                    "0",
+                    "simple",
+                    False,
+                    False,
+                    False,
+                    False,
+                    False,
+                    statuses[rng.randrange(len(statuses))],
+                    created,
+                    None,
+                    "",
+                    0,
+                    False,
+                    created,
+                    created,
+                )
+            )
             if len(batch) == 20000:
                 cur.executemany(
                     "INSERT INTO cases_case (number, institution_id, debtor_id, product_type, contract_no, region_code, principal,"
                     " interest, penalty_interest, compound_interest, fees, complexity, lost_contact, involves_litigation,"
                     " involves_petition, prior_negotiation_failed, vulnerable, status, status_changed_at, stage_due_on, outcome,"
                     " version, enforceable, created_at, updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                    batch)
+                    batch,
+                )
                 batch = []
         if batch:
             cur.executemany(
@@ -103,7 +145,8 @@ def main() -> None:
                 " interest, penalty_interest, compound_interest, fees, complexity, lost_contact, involves_litigation,"
                 " involves_petition, prior_negotiation_failed, vulnerable, status, status_changed_at, stage_due_on, outcome,"
                 " version, enforceable, created_at, updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                batch)
+                batch,
+            )
     fill_seconds = time.perf_counter() - t0
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
@@ -139,17 +182,25 @@ def main() -> None:
     with connection.cursor() as cur:
         for _ in range(args.repeat):
             t = time.perf_counter()
-            cur.execute("SELECT id, number, status FROM cases_case WHERE institution_id = %s ORDER BY id DESC LIMIT 51", [world.bank_a.pk])
+            cur.execute(
+                "SELECT id, number, status FROM cases_case WHERE institution_id = %s ORDER BY id DESC LIMIT 51",
+                [world.bank_a.pk],
+            )
             cur.fetchall()
             floor.append((time.perf_counter() - t) * 1000)
-    print(json.dumps({
-        "cases": args.cases,
-        "db": args.db,
-        "fill_seconds": round(fill_seconds, 1),
-        "p95_ms": results,
-        "max_p95_ms": max(results.values()),
-        "floor_ms": round(statistics.median(floor), 2),
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "cases": args.cases,
+                "db": args.db,
+                "fill_seconds": round(fill_seconds, 1),
+                "p95_ms": results,
+                "max_p95_ms": max(results.values()),
+                "floor_ms": round(statistics.median(floor), 2),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

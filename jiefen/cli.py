@@ -12,6 +12,11 @@ OWN_COMMANDS = {
     "serve": "迁移数据库（如需要）并启动平台：jiefen serve [--host H] [--port P] [--demo]",
     "demo": "向空数据库载入演示数据（重复执行是安全的）",
     "worker": "运行后台任务（导入、报表、短信）",
+    "scheduler": "定时把周期任务放入队列（汇总刷新、报告、投诉督办、异议预警、履约检查）",
+    "import-cases": "导入机构案件文件：jiefen import-cases --institution 代码 文件 [--json]",
+    "ask": '向智能问答提问：jiefen ask "问题" [--kb 知识库文件]',
+    "assistant-kb": "智能问答知识库：load 导入、export 导出、status 查看",
+    "ledger": "存证账本：verify 校验哈希链、seal 生成每日默克尔根",
 }
 
 

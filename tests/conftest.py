@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser.conftest import chromium, page, phone_page  # noqa: F401 — browser fixtures for every folder
 from tests.factories import World
 
 

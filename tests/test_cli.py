@@ -21,7 +21,11 @@ def test_jiefen_wraps_djangos_commands(tmp_path):
 
 
 def test_production_refuses_to_start_without_secrets(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "LOOKUP_HASH_KEY"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "LOOKUP_HASH_KEY"}
+    }
     env.update({"JIEFEN_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.production"})
     result = subprocess.run([str(JIEFEN), "check"], capture_output=True, text=True, env=env)  # noqa: S603
     assert result.returncode != 0 and "must be set in production" in result.stderr

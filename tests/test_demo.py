@@ -12,8 +12,11 @@ def test_the_demo_covers_every_stage_and_is_safe_to_load_twice(client):
     assert result["cases"] == 220
     statuses = set(Case.objects.values_list("status", flat=True))
     assert statuses == set(Status.values)
+    # The capabilities' demos add their own cases (conversions, complaints turned into mediation).
+    count = Case.objects.count()
+    assert count >= 220
     assert load(cases=220) == {"cases": 0}
-    assert Case.objects.count() == 220
+    assert Case.objects.count() == count
     # every demo login lands on a working page
     for spec in DEMO_USERS:
         assert client.login(username=spec["username"], password="jiefen-demo"), spec["username"]

@@ -181,6 +181,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "8"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # its start-up banner would clutter every command's output
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -232,6 +233,21 @@ JIEFEN_HOTLINE = os.environ.get("JIEFEN_HOTLINE", "0595-12345")
 JIEFEN_PAGE_SIZE = 50
 # SMS gateway (jiefen.outreach.backends): the offline outbox unless a provider adapter is named.
 JIEFEN_SMS_BACKEND = os.environ.get("JIEFEN_SMS_BACKEND", "jiefen.outreach.backends.OutboxBackend")
+# The public address put in SMS links and QR codes (e.g. https://jiefen.example.cn); empty: the
+# address of the request that made the link.
+JIEFEN_PUBLIC_URL = os.environ.get("JIEFEN_PUBLIC_URL", "")
+# Outside services behind small interfaces; each default works offline (see docs/).
+JIEFEN_RECOVERY_BACKEND = os.environ.get(
+    "JIEFEN_RECOVERY_BACKEND", "jiefen.disposal.recovery.FileExchangeBackend"
+)
+JIEFEN_JITSI_URL = os.environ.get("JIEFEN_JITSI_URL", "https://meet.jit.si")
+JIEFEN_VIDEO_BACKEND = os.environ.get("JIEFEN_VIDEO_BACKEND", "jiefen.mediation.backends.JitsiBackend")
+JIEFEN_VIRUS_SCANNER = os.environ.get("JIEFEN_VIRUS_SCANNER", "jiefen.evidence.backends.SignatureScanner")
+JIEFEN_CLAMD_SOCKET = os.environ.get("JIEFEN_CLAMD_SOCKET", "/var/run/clamav/clamd.ctl")
+JIEFEN_ANCHOR_BACKEND = os.environ.get("JIEFEN_ANCHOR_BACKEND", "jiefen.evidence.backends.OfflineAnchor")
+JIEFEN_ASSET_INQUIRY_BACKEND = os.environ.get(
+    "JIEFEN_ASSET_INQUIRY_BACKEND", "jiefen.litigation.backends.OfflineAssetInquiry"
+)
 
 
 def keys_from(source: dict[str, str]) -> tuple[bytes, bytes]:

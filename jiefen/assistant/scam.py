@@ -56,13 +56,13 @@ def _re(*parts: str) -> re.Pattern[str]:
 
 
 # Things a record can be: the object of a deletion.
-_RECORD = r"(征信|信用|逾期|不良|黑名单|污点|呆账|记录|失信|黑户|网贷|查询记录|花了)"
+_RECORD = r"(征信|信用|逾期|不良|黑名单|污点|呆账|记录|失信|黑户|网贷|查询记录|花了|黑了)"
 # Verbs that always mean "alter the credit record" in this domain.
-_STRONG_VERB = r"(修复|洗白|漂白|铲单|铲掉|铲除)"
+_STRONG_VERB = r"(修复|洗白|漂白|铲单|铲掉|铲除|洗掉|洗干净|洗一下|洗征信)"
 # Verbs that do so only near a record noun ("删除个人声明" is legitimate).
 _WEAK_VERB = (
-    r"(删除|删掉|删了|删|消除|消掉|清除|清掉|清空|抹掉|抹去|去掉|撤销|撤掉|处理掉|处理|优化|美化|恢复"
-    r"|弄干净|变干净|清洗|消)"
+    r"(删除|删掉|删了|删|消除|消掉|消了|清除|清掉|清空|抹掉|抹去|去掉|撤销|撤掉|处理掉|处理|优化|美化|恢复"
+    r"|弄干净|变干净|清洗|洗|弄掉|搞掉|弄没|搞没|弄好|搞定|改成|改为|改掉|去除|消(?!费))"
 )
 TARGET = _re(
     _STRONG_VERB,
@@ -71,36 +71,40 @@ TARGET = _re(
 )
 # Paid intermediaries that are not about deletion: complaints, surrenders, negotiation for a cut.
 AGENT = _re(
-    r"代理(维权|投诉|退保|协商|停息|异议|征信|修复|减免) (异议|征信|维权|投诉|退保)代理",
-    r"代办(异议|征信|修复|1次性|一次性|停息|退保|投诉)",
+    r"代理(?!人).{0,6}(维权|投诉|退保|协商|停息|挂账|异议|征信|修复|减免|还款|分期) (异议|征信|维权|投诉|退保)代理",
+    r"代办(异议|征信|修复|1次性|一次性|停息|退保|投诉|协商)",
     r"(停息挂账|停息|挂账|退保|异议|修复|投诉|协商|减免|分期)(代办|代理|代谈)",
-    r"帮(你|您|客户|大家)?.{0,4}(投诉|维权|退保|减免|停息挂账|协商减免)",
-    r"帮(你|您|客户|大家)?.{0,4}(跟|和|与)银行(谈|协商)",
-    r"债务(优化|规划|重组中介|重组公司|咨询公司) 反催收 包装(资料|流水|征信|下款)",
+    r"帮(你|您|客户|大家)?.{0,8}(投诉|维权|退保|减免|停息|挂账|协商减免)",
+    r"帮(你|您|客户|大家)?.{0,4}(跟|和|与).{0,6}(谈|协商)",
+    r"债务(优化|规划|重组中介|重组公司|咨询公司) 反催收 包装.{0,6}(资料|流水|征信|下款|贷款|负债)",
     r"(停催|停止催收).{0,8}(收费|会员|服务费)",
+    r"(出具|代开|开具|伪造|做)(假的?)?(困难|贫困|病情|失业|收入)?证明",
 )
 # Strong phrases: flag alone unless the sentence asks about legitimacy, warns, or reports a loss.
 STRONG = _re(
-    r"铲单 (征信|信用)修复(公司|机构|团队|服务|中介|工作室) 内部(渠道|关系|操作|人员) 反催收 代理退保",
-    r"征信优化 优化征信 修复征信包",
+    r"铲单 (修复|洗白|铲单|征信|信用)(公司|机构|团队|服务|中介|工作室|师) 内部(渠道|关系|操作|人员) 反催收 代理退保",
+    r"征信优化 优化征信 信用优化 报告优化 修复征信包 黑客",
 )
 GUARANTEE = _re(
-    r"包(成功|过|下款|你|您|办|消|删) 百分(之)?百 100% 保证(成功|删|消|下款|通过|不展示) 成功率",
-    r"不成功不收费 无效(全额)?退款 全额退 (有|走|找)(渠道|关系|门路) 内部(渠道|关系|操作|人员) 特殊渠道",
+    r"包(成功|过|下款|下卡|批|贷|你|您|办|消|删|通过) 百分(之)?百 100% 保证.{0,6}(成功|删|消|去|弄|搞|处理|下款|通过|不展示) 成功率",
+    r"不成功不(收|要)(费|钱) 无效(全额)?退款 全额退 (有|走|找)(渠道|关系|门路) 特殊渠道",
+    r"内部.{0,3}(渠道|关系|操作|人员|朋友|人|资源) 先办事后(付|收)",
     r"当天(见效|处理|删除|消除|搞定) \d+天(内)?(消除|删除|见效|搞定|处理|删) 秒(删|消|批)",
-    r"快速(铲|删|消|修复|处理|洗) 一周内(删除|消除) 都能处理 全部(清除|删除|消除)",
+    r"快速(铲|删|消|修复|处理|洗|提升) 一周内(删除|消除) 都能处理 全部(清除|删除|消除)",
 )
 _AMOUNT = r"(\d+(元|万|千|百|k)|[一二两三四五六七八九十几]+[千万百])"
 _NOT = r"(不|没|无|免|别|不用|不想|不要|无需|不需要|不必|不肯|拒绝)"
 # Money stated as a fact or a price; question forms are handled separately.
 # An amount is a price only next to a paying verb or fee word; "5000元的逾期" is the debt itself.
 MONEY_FIRM = _re(
-    r"定金 订金 押金 佣金 提成 抽成 分成 会员费 前期费 服务费 中介费 好处费 辛苦费 面议 价钱好说 价格好说",
-    r"先付 先交 先收 付款后 先付款 收取 按.{0,6}收费 成功后(收费|付款|付费) \d+% \d+个点 每条(收|\d)",
+    r"定金 订金 押金 佣金 提成 抽成 分成 会员费 前期费 服务费 中介费 好处费 辛苦费 面议 价钱好说 价格好说 有偿 尾款",
+    r"先付 先交 先收 付款后 先付款 收取 按.{0,6}收费 成功后(收费|付款|付费) 成功(后|再)(付|收) \d+% \d+个点",
+    r"(每|一|1)条(收|\d) \d+(元)?(一|1)条 钱不是问题 多少钱都(行|可以) 价钱可以商量 价格可以商量 收费透明 费用透明",
+    r"(愿意|可以|我)(付|给|出)(钱|费|好处) 我出钱 给钱 (给|交|付)(我|你)?\d{3,} 费用好商量 价格合适",
     r"(收|交|付|花|给|费|价|要|只需|仅需|每条|定金|一条)[^,，。;；!！?？]{0,3}" + _AMOUNT,
     _AMOUNT + r"(的)?(定金|订金|服务费|手续费|中介费|费用|就能|就可以|搞定|包)",
 )
-MONEY_SOFT = re.compile(r"(收费|花钱|交钱|给钱|付钱|要钱|多少钱|费用|手续费|价格|报价|掏钱|交费|付费)")
+MONEY_SOFT = re.compile(r"(收费|花钱|交钱|给钱|付钱|要钱|多少钱|费用|手续费|价格|报价|掏钱|交费|付费|价钱)")
 _QUESTION_AFTER = re.compile(r"^.{0,3}(吗|么|嘛|不|没|\?|？|呢)")
 _QUESTION_BEFORE = re.compile(r"(要不要|需不需要|需要|会不会|是否|收不收|有没有|要|用不用)$")
 # Negated money or negated hiring is the opposite of a scam signal: strip before matching.
@@ -111,26 +115,34 @@ NEGATED = _re(
 )
 # The writer wants to hire somebody to do it.
 HIRE = _re(
-    r"找(人|谁|关系|中介|公司|机构|门路|渠道|黑客|内部)",
-    r"(谁|有没有人|哪里|哪儿|哪个)(能|可以)(帮|办|弄|处理|删|消|洗|修) 想花钱 花钱(把|让|帮|找)",
+    r"找(人|谁|关系|中介|公司|机构|门路|渠道|黑客|内部|个|一个|懂行) 请(人|个)",
+    r"(谁|有没有人|哪里|哪儿|哪个|求个)(能|可以|会)?(帮|办|弄|处理|删|消|洗|修) 想花钱 花钱(把|让|帮|找|请) 中间人",
+    r"(有没有|有啥|有什么)(门路|路子|渠道|关系) 谁有(门路|路子|渠道|关系)",
 )
 # A third party claims the service, or invites contact.
 CLAIM = _re(
-    r"(有人|中介|公司|机构|客服|专员|朋友|网上|广告|他们|对方|老师|师傅)[^,，。;；!！?？]{0,4}"
+    r"(有人|中介|公司|机构|客服|专员|朋友|网上|广告|他们|对方|老师|师傅|中间人)[^,，。;；!！?？]{0,4}"
     r"(说|称|声称|承诺|表示|保证|讲).{0,6}(能|可以|可|会|帮)",
     r"(私聊|私信|加v|加微|vx|微信|qq|联系(我|我们|方式)|有需要的?联系|咨询热线|详聊|电联)",
     r"我们(可以|能|专门|专业|有|帮) 专业(处理|修复|团队|征信|洗|铲|删|代理) (可以|能)帮(你|您|忙)",
+    r"找我们 工作室 本公司 我们公司 承接 全国可办 欢迎咨询 诚信经营 团队 了解一下 签合同",
 )
 # Legit context that makes a money *question* innocent ("一次性修复会不会收费").
 LEGIT_CONTEXT = _re(
     r"一次性 1次性 免申即享 官方 政策 人民银行 人行 央行 异议 个人声明 本人声明",
 )
-# Asking whether something is legitimate, warning against it, or reporting a loss.
+# Asking whether something is legitimate, or warning against it: soft signals do not count then.
 SKEPTIC = _re(
-    r"骗 靠谱 有没有用 有用没 管用吗 管不管用 可信 可靠 靠得住 真的假的 是真的 合法 正规",
-    r"违法 犯法 防范 识别 警惕 谨防 小心 提防 举报 报警",
+    r"骗 靠谱 有没有用 有用没 管用吗 管不管用 可信 可靠 靠得住 真的假的 是真的 是不是真的",
+    r"合法(的)?(吗|不|么) 合不合法 是否合法 违法 犯法 正规(的)?(吗|不|么) 正不正规 是否正规 防范 识别 警惕 谨防 小心 提防",
+    r"举报 报警 诈骗",
     r"是什么 什么意思 怎么回事 是啥 啥意思 有用吗 能信 信得过",
 )
+# Reporting a loss or reporting the offer to the police: the person needs the victim's answer, not a
+# warning against paying.
+VICTIM = _re(r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 被坑 举报 报警 报案")
+# "帮你投诉银行要回利息" is an agent's pitch, not a victim's report.
+_AGENT_PROMISE = re.compile(r"帮(你|您|客户|大家)")
 
 
 def _money(text: str) -> tuple[bool, bool, bool]:
@@ -154,11 +166,13 @@ def detect_scam(text: str) -> ScamResult:
         return ScamResult(False, [], 0.0)
     t = light_normalize(text)
     skeptic = bool(SKEPTIC.search(t))
+    victim = bool(VICTIM.search(t))
     strong = bool(STRONG.search(t))
+    # A guarantee is read before negations are removed: "不成功不收费" is a promise, not a refusal.
+    guarantee = bool(GUARANTEE.search(t))
     t_clean = NEGATED.sub("", t)
     target = bool(TARGET.search(t_clean))
     agent = bool(AGENT.search(t_clean))
-    guarantee = bool(GUARANTEE.search(t_clean))
     money_concrete, money_firm, money_asked = _money(t_clean)
     hire = bool(HIRE.search(t_clean))
     claim = bool(CLAIM.search(t_clean))
@@ -167,6 +181,10 @@ def detect_scam(text: str) -> ScamResult:
     # question about the scam, answered by the anti-scam entry, not a pitch: soft signals do not count.
     if skeptic and not (money_concrete or guarantee or claim or agent):
         money_firm = money_asked = hire = False
+    # An intermediary's offer is flagged even when the person asks whether to believe it ("中介说能删
+    # 逾期，可信吗"): that is exactly when the warning helps. A victim's report is never a pitch.
+    if victim and not (agent and _AGENT_PROMISE.search(t_clean)):
+        return ScamResult(False, [], 0.0)
 
     reasons: list[str] = []
     subject = target or agent

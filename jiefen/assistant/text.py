@@ -101,7 +101,7 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
     "企业": word_list("公司 企业"),
     "app": word_list("软件 客户端 app 应用程序"),
     "网上": word_list("网上 线上 网站 互联网 在线"),
-    "查": word_list("查询 打印 列印 调取 查看 打征信 拉征信 打一份 打份 拉一份 开一份 打出来"),
+    "查": word_list("查询 打印 列印 调取 查看 打一份 打份 拉一份 开一份 打出来"),
     "渠道": word_list("渠道 途径"),
     "被拒": word_list("被拒 不给贷款 不给我贷款 没批 批不下来 拒贷 不通过 没通过"),
     "信用卡": word_list("信用卡 贷记卡"),
@@ -137,6 +137,8 @@ _POST_FOLD: dict[str, str] = {
     "看征信": "查征信",
 }
 _POST_FOLD_RE = re.compile("|".join(sorted(map(re.escape, _POST_FOLD), key=len, reverse=True)))
+# "打/拉/开 (一份/个) 征信" is asking for the report: it becomes 查征信 and keeps the domain word 征信.
+_GET_REPORT_RE = re.compile(r"(?:打|拉|开|调)(?:一份|一下|个|份|下)?(?=征信)")
 
 _BASE_SYNONYMS: dict[str, str] = {
     surface: canon for canon, surfaces in SYNONYM_GROUPS.items() for surface in surfaces
@@ -209,6 +211,7 @@ class Normalizer:
     def normalize(self, text: str) -> str:
         text = self._pre(text)
         text = self._syn_re.sub(lambda m: self._table[m.group(0)], text)
+        text = _GET_REPORT_RE.sub("查", text)
         return _POST_FOLD_RE.sub(lambda m: _POST_FOLD[m.group(0)], text)
 
     def tokens(self, text: str) -> list[str]:

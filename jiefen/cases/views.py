@@ -17,6 +17,7 @@ from jiefen.orgs.roles import CENTER_ROLES, Role
 from . import services
 from .machine import Status
 from .models import ProductType
+from .pages import owned_actions, pages_for
 from .selectors import CaseFilters, acting_roles, allowed_transitions, case_get_for_user, case_list
 
 
@@ -93,7 +94,10 @@ def case_detail_view(request, case_id: int):
     ctx = {
         "case": case,
         "events": case.events.select_related("actor").all(),
-        "transitions": [] if viewer.read_only else allowed_transitions(viewer, case),
+        "transitions": []
+        if viewer.read_only
+        else [t for t in allowed_transitions(viewer, case) if t.action not in owned_actions()],
+        "pages": pages_for(case),
         "phones": list(case.debtor.phones.all()),
         "courts": Institution.objects.filter(kind=Institution.Kind.COURT, is_active=True),
         "mediators": User.objects.filter(memberships__role=Role.MEDIATOR).distinct()

@@ -1,7 +1,6 @@
 """The credit-report assistant: matching, hand-over, scam warnings, knowledge-base loading.
 
-Pure pytest, no Django and no database: run with
-``.venv/bin/python -m pytest -p no:django tests/assistant -q``.
+The matcher itself needs no Django and no database; these tests only use the knowledge-base file.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from jiefen.assistant.kb import Entry, default_kb_path, dump_kb, load_kb
-from jiefen.assistant.matcher import HANDOFF_MESSAGE, Matcher
+from jiefen.assistant.matcher import CLARIFY_MESSAGE, HANDOFF_MESSAGE, Matcher
 from jiefen.assistant.scam import FREE_CHANNELS, detect_scam
 from jiefen.assistant.text import normalize, tokens
 
@@ -64,11 +63,13 @@ def test_the_shipped_kb_has_every_required_id_and_sixty_entries(kb):
     assert len(kb) >= 60
 
 
-def test_every_shipped_entry_has_a_source_and_four_to_eight_paraphrases(kb):
+def test_every_shipped_entry_has_a_source_and_at_least_four_paraphrases(kb):
     for e in kb:
         assert e.source, e.id
         assert e.reviewed_on, e.id
-        assert 4 <= len(e.paraphrases) <= 8, e.id
+        assert len(e.paraphrases) >= 4, e.id
+    core = [e for e in kb if e.id in REQUIRED_IDS]
+    assert all(len(e.paraphrases) >= 10 for e in core), "the core questions carry the most ways of asking"
 
 
 def test_unverified_statement_procedure_defers_to_the_credit_centre(kb):
@@ -390,3 +391,46 @@ def test_requires_is_read_from_the_file(tmp_path):
 def test_a_family_member_filing_a_complaint_is_not_a_paid_agent():
     assert not detect_scam("本人委托女儿代理投诉此事，银行乱扣年费").flagged
     assert detect_scam("受客户委托代理投诉，专业代理维权，帮客户停息挂账减免罚息，成功后收取服务费").flagged
+
+
+# ------------------------------------------------------------------------------ later additions
+def test_a_question_naming_no_subject_gets_asked_what_about(matcher):
+    for q in ("你好，问个征信的问题", "征信", "我想咨询一下征信方面的事"):
+        a = matcher.ask(q)
+        assert a.intent is None and not a.handoff, q
+        assert a.answer == CLARIFY_MESSAGE
+    assert matcher.ask("个人声明").intent == "statement.what", "a bare subject is still answered"
+
+
+def test_getting_the_report_keeps_the_domain_word():
+    assert normalize("打征信报告要不要钱") == normalize("查征信要不要钱")
+    assert "征信" in normalize("拉个征信看看")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "征信不良？找我们，合法合规修复，费用透明",  # 合法合规 is an advert's word, not a question
+        "帮你投诉银行要回利息，按比例收费",  # 要回 here is the agent's promise
+        "给我3000，保证把你逾期删了",
+        "有关系能帮你把逾期记录弄没，费用好商量",
+        "信用报告优化，快速提升信用，包下卡",
+        "帮你出具困难证明，申请停息挂账，收费500",
+    ],
+)
+def test_it_flags_pitches_in_other_words(text):
+    assert detect_scam(text).flagged, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "信用卡境外消费手续费",  # 消费 is not 消除
+        "征信修复机构是正规的吗",
+        "被修复征信的中介骗走2000元押金，能追回吗",  # a victim, not a pitch
+        "有人打电话说能帮我修复征信，我该怎么举报",
+        "代理人帮我申请异议要收费吗",
+    ],
+)
+def test_it_does_not_flag_victims_sceptics_or_shopping(text):
+    assert not detect_scam(text).flagged, text

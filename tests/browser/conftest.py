@@ -16,8 +16,11 @@ CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One browser per test module. Playwright's sync API keeps an event loop running in this thread
+    while it is open; a session-wide browser would leave that loop running under every later test
+    (Channels' async_to_sync and Django's async-safety checks then fail), so it closes with the module."""
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         message = (
             f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package (or set JIEFEN_CHROMIUM)"

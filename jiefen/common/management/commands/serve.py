@@ -1,4 +1,5 @@
 import os
+import subprocess
 import sys
 
 from django.conf import settings
@@ -16,8 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--demo", action="store_true", help="load the demo data if the database is empty")
         parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background worker and scheduler (run `jiefen worker` and "
+            "`jiefen scheduler` as services of their own instead)",
+        )
 
-    def handle(self, *args, host, port, demo, workers, **options):
+    def handle(self, *args, host, port, demo, workers, no_worker=False, **options):
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             self.stdout.write("正在迁移数据库…")
@@ -34,12 +41,35 @@ class Command(BaseCommand):
             self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
             for u in DEMO_USERS:
                 self.stdout.write(f"  {u['username']:<18} {u['label']}")
+        # Imports, SMS batches and reports are background tasks; without a worker beside the web
+        # server an upload would wait forever, so one machine gets both unless told otherwise.
+        helpers = [] if no_worker else self._start_helpers()
         sys.stdout.flush()
-        uvicorn.run(
-            "config.asgi:application",
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            lifespan="off",
-        )
+        try:
+            uvicorn.run(
+                "config.asgi:application",
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="warning",
+                lifespan="off",
+            )
+        finally:
+            for process in helpers:
+                process.terminate()
+            for process in helpers:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    def _start_helpers(self) -> list[subprocess.Popen]:
+        started = []
+        for command in (["worker", "--no-reload", "--no-startup-delay"], ["scheduler"]):
+            started.append(
+                subprocess.Popen(  # noqa: S603 — our own command line
+                    [sys.executable, "-m", "jiefen.cli", *command], stdout=subprocess.DEVNULL
+                )
+            )
+        self.stdout.write("后台任务进程与定时调度已启动（--no-worker 可关闭）")
+        return started

@@ -1,0 +1,1 @@
+"""Bulk intake of bank files: reader → columns → rows → pipeline (→ store)."""

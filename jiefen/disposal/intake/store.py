@@ -1,0 +1,158 @@
+# ruff: noqa: S608 — SQL text is built from model metadata (table and column names); values are always parameters.
+"""The bulk write path: raw executemany on SQLite, COPY on PostgreSQL, into the platform's own tables.
+
+Django's bulk_create costs several times more per row here (it sends 66 rows per INSERT on SQLite and
+builds a model instance per row); the importer writes tuples straight through the driver instead,
+inside Django's transaction so that a chunk lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import connection
+
+
+def table(model) -> str:
+    return model._meta.db_table
+
+
+def columns(model, names: Sequence[str]) -> list[str]:
+    return [model._meta.get_field(n).column for n in names]
+
+
+class Db:
+    """The raw driver connection behind Django's, with the two dialects the platform runs on."""
+
+    def __init__(self):
+        connection.ensure_connection()
+        self.vendor = connection.vendor
+        self.raw = connection.connection
+        self.sqlite = self.vendor == "sqlite"
+        self.true, self.false = (1, 0) if self.sqlite else (True, False)
+
+    def sql(self, text: str) -> str:
+        return text.replace("%s", "?") if self.sqlite else text
+
+    def fetch(self, text: str, params: Sequence = ()) -> list[tuple]:
+        cur = self.raw.cursor()
+        try:
+            cur.execute(self.sql(text), params)
+            return cur.fetchall()
+        finally:
+            cur.close()
+
+    def execute(self, text: str, params: Sequence = ()) -> None:
+        cur = self.raw.cursor()
+        try:
+            cur.execute(self.sql(text), params)
+        finally:
+            cur.close()
+
+    def executemany(self, text: str, rows: Iterable[Sequence]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        cur = self.raw.cursor()
+        try:
+            cur.executemany(self.sql(text), rows)
+        finally:
+            cur.close()
+
+    def in_list(self, column: str, values: Sequence) -> tuple[str, list]:
+        """`column IN (...)` for SQLite, `column = ANY(%s)` for PostgreSQL (one parameter)."""
+        if self.sqlite:
+            return f"{column} IN ({','.join('?' * len(values))})", list(values)
+        return f"{column} = ANY(%s)", [list(values)]
+
+    def insert(self, table_name: str, cols: Sequence[str], rows: list[Sequence]) -> None:
+        if not rows:
+            return
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        cur = self.raw.cursor()
+        try:
+            if self.sqlite:
+                marks = ", ".join("?" * len(cols))
+                cur.executemany(f'INSERT INTO "{table_name}" ({quoted}) VALUES ({marks})', rows)
+            else:
+                with cur.copy(f'COPY "{table_name}" ({quoted}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        finally:
+            cur.close()
+
+    def next_ids(self, table_name: str, count: int) -> list[int]:
+        """Primary keys for `count` new rows, reserved before the insert so children can point at them.
+
+        SQLite: the chunk holds the database's write lock (its first statement is an UPDATE), so
+        nobody else can take these numbers. PostgreSQL: the identity sequence hands them out.
+        """
+        if count <= 0:
+            return []
+        if self.sqlite:
+            top = self.fetch(f'SELECT MAX(id) FROM "{table_name}"')[0][0] or 0
+            seq = self.fetch("SELECT seq FROM sqlite_sequence WHERE name = ?", [table_name])
+            start = max(top, seq[0][0] if seq else 0) + 1
+            return list(range(start, start + count))
+        rows = self.fetch(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table_name, count],
+        )
+        return [r[0] for r in rows]
+
+    def lock_institution(self, institution_id: int) -> None:
+        """Serialise two imports for one institution on PostgreSQL (SQLite has one writer anyway)."""
+        if not self.sqlite:
+            self.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, institution_id])
+
+    def tune_for_bulk(self) -> None:
+        """A larger page cache for this connection: index inserts of a million rows stay in memory."""
+        if self.sqlite:
+            self.execute("PRAGMA cache_size = -262144")  # 256 MiB
+            # Checkpoint the write-ahead log every ~64 MB rather than every 4 MB: fewer fsyncs.
+            self.execute("PRAGMA wal_autocheckpoint = 16000")
+
+    def datetime_value(self, value):
+        return connection.ops.adapt_datetimefield_value(value) if self.sqlite else value
+
+
+class Sealer:
+    """jiefen.common.crypto.encrypt and lookup_hash, for a million values: the same output format,
+    without the per-call settings look-ups and system calls (nonces come from one urandom read)."""
+
+    def __init__(self):
+        self._aead = AESGCM(settings.FIELD_ENCRYPTION_KEY)
+        # HMAC-SHA256 with the key's inner and outer pads hashed once (RFC 2104): the same digest
+        # as hmac.new(key, value, sha256), a third cheaper per value.
+        key = settings.LOOKUP_HASH_KEY
+        if len(key) > 64:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        self._nonces = b""
+        self._pos = 0
+
+    def hash(self, value: str) -> str:
+        if not value:
+            return ""
+        inner = self._inner.copy()
+        inner.update(value.encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def seal(self, value: str) -> str:
+        if value == "":
+            return ""
+        if self._pos + 12 > len(self._nonces):
+            self._nonces, self._pos = os.urandom(12 * 4096), 0
+        nonce = self._nonces[self._pos : self._pos + 12]
+        self._pos += 12
+        sealed = self._aead.encrypt(nonce, value.encode("utf-8"), None)
+        return "v1:" + base64.b64encode(nonce + sealed).decode("ascii")
