@@ -47,6 +47,7 @@ from .realtime import notify_room
 from .selectors import (
     Participant,
     ceiling,
+    current_agreement,
     grace_days,
     mediation_for_case,
     mediator_recommendations,
@@ -58,6 +59,9 @@ from .selectors import (
 # Sent after a payment is recorded, inside its transaction: the credit station tracks from it that the
 # creditor updates what it reports (see the agreement's credit-report clause).
 payment_recorded = Signal()
+# Sent when a case starts performing an agreement, inside the transaction: the credit station gives the
+# creditor one reporting-update task per instalment (the credit station depends on mediation, not back).
+performance_started = Signal()
 
 MAX_MESSAGE = 2000
 
@@ -862,9 +866,13 @@ def agreement_conclude(*, actor, agreement_id: int, base_url: str = "") -> Agree
 
 @transaction.atomic
 def performance_start(*, actor, case_id: int) -> Case:
-    return case_transition(
+    case = case_transition(
         actor=actor, case_id=case_id, action="start_performance", reason="协议生效，开始按期还款"
     )
+    agreement = current_agreement(case)
+    if agreement is not None and agreement.state == Agreement.State.EFFECTIVE:
+        performance_started.send(sender=Agreement, agreement=agreement, case=case, actor=actor)
+    return case
 
 
 @transaction.atomic

@@ -300,3 +300,15 @@ def test_the_effective_agreement_is_served_on_the_debtor(world):
     agreement_conclude(actor=world.mediator, agreement_id=agreement.pk, base_url="https://jf.example")
     delivery = ServiceDelivery.objects.get(case=case)
     assert delivery.kind == "agreement" and delivery.document_hash == agreement.document_hash
+
+
+def test_performing_a_mediated_agreement_gives_the_creditor_a_credit_update_task_per_instalment(world):
+    from jiefen.credit.models import ReportingTask
+
+    case, agreement = agreed_case(world, count=3)
+    assert not ReportingTask.objects.filter(case=case).exists()
+    performance_start(actor=world.a_staff, case_id=case.pk)
+    tasks = list(ReportingTask.objects.filter(case=case).order_by("seq"))
+    instalments = list(agreement.instalments.order_by("seq"))
+    assert [(t.payment_due_on, t.payment_amount) for t in tasks] == [(i.due_on, i.amount) for i in instalments]
+    assert {t.institution_id for t in tasks} == {case.institution_id}
