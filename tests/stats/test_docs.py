@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from jiefen.stats.figures import FIGURES
 from jiefen.common.rules import RULES
+from jiefen.stats.figures import FIGURES
 
 DOCS = Path(settings.BASE_DIR) / "docs"
 
