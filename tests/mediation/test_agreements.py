@@ -310,5 +310,7 @@ def test_performing_a_mediated_agreement_gives_the_creditor_a_credit_update_task
     performance_start(actor=world.a_staff, case_id=case.pk)
     tasks = list(ReportingTask.objects.filter(case=case).order_by("seq"))
     instalments = list(agreement.instalments.order_by("seq"))
-    assert [(t.payment_due_on, t.payment_amount) for t in tasks] == [(i.due_on, i.amount) for i in instalments]
+    assert [(t.payment_due_on, t.payment_amount) for t in tasks] == [
+        (i.due_on, i.amount) for i in instalments
+    ]
     assert {t.institution_id for t in tasks} == {case.institution_id}
