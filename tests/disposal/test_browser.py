@@ -124,7 +124,7 @@ def test_a_bank_clerk_imports_triages_reminds_calls_recovers_and_hands_over(
     page.wait_for_url(f"**/cases/{target.pk}/")
 
 
-def test_the_desk_works_on_a_phone(chromium, live_server, world):  # noqa: F811
+def test_the_desk_works_on_a_phone(chromium, live_server, world):
     case = world.case(world.bank_a, path=["triage_simple"])
     context = chromium.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True)
     phone = context.new_page()

@@ -33,7 +33,7 @@ def recent(world, timeline):
     return world
 
 
-def test_the_centre_sees_its_dashboard_drawn(page, live_server, recent):  # noqa: F811
+def test_the_centre_sees_its_dashboard_drawn(page, live_server, recent):
     login(page, live_server, "center_staff", "pw-center_staff")
     page.goto(f"{live_server.url}/stats/")
     for name in ["kpi", "trend", "funnel", "ontime", "stages", "durations", "by_institution"]:
@@ -47,7 +47,7 @@ def test_the_centre_sees_its_dashboard_drawn(page, live_server, recent):  # noqa
     assert info.value.suggested_filename.endswith(".png")
 
 
-def test_a_bank_sees_only_its_own(page, live_server, recent):  # noqa: F811
+def test_a_bank_sees_only_its_own(page, live_server, recent):
     login(page, live_server, "a_manager", "pw-a_manager")
     page.click("header nav >> text=监测统计")
     page.wait_for_url("**/stats/institution/")
@@ -59,7 +59,7 @@ def test_a_bank_sees_only_its_own(page, live_server, recent):  # noqa: F811
     assert "90,000" not in page.content()
 
 
-def test_a_monthly_report_downloads(page, live_server, recent):  # noqa: F811
+def test_a_monthly_report_downloads(page, live_server, recent):
     login(page, live_server, "center_staff", "pw-center_staff")
     page.goto(f"{live_server.url}/stats/reports/")
     page.click("summary:has-text('立即生成报告')")
@@ -75,7 +75,7 @@ def test_a_monthly_report_downloads(page, live_server, recent):  # noqa: F811
         assert fh.read(2) == b"PK"
 
 
-def test_a_bank_reviews_its_datacube_before_it_is_published(page, live_server, recent, timeline, chromium):  # noqa: F811
+def test_a_bank_reviews_its_datacube_before_it_is_published(page, live_server, recent, timeline, chromium):
     period = period_choices()[0][0]  # the last quarter
     start, _end = parse_period(period)
     at = dt.datetime.combine(start + dt.timedelta(days=20), dt.time(10), tzinfo=dt.UTC)
