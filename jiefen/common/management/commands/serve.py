@@ -65,10 +65,12 @@ class Command(BaseCommand):
 
     def _start_helpers(self) -> list[subprocess.Popen]:
         started = []
+        # Quiet beside the web server: a line per task every minute would bury the console; errors show.
+        env = {**os.environ, "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
         for command in (["worker", "--no-reload", "--no-startup-delay"], ["scheduler"]):
             started.append(
                 subprocess.Popen(  # noqa: S603 — our own command line
-                    [sys.executable, "-m", "jiefen.cli", *command], stdout=subprocess.DEVNULL
+                    [sys.executable, "-m", "jiefen.cli", *command], stdout=subprocess.DEVNULL, env=env
                 )
             )
         self.stdout.write("后台任务进程与定时调度已启动（--no-worker 可关闭）")
