@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 
@@ -45,6 +46,9 @@ class Command(BaseCommand):
         # server an upload would wait forever, so one machine gets both unless told otherwise.
         helpers = [] if no_worker else self._start_helpers()
         sys.stdout.flush()
+        # uvicorn re-raises SIGTERM after its graceful shutdown, with the handler it found installed:
+        # this one turns it into an exit that runs the `finally` below, so the helpers stop too.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             uvicorn.run(
                 "config.asgi:application",
