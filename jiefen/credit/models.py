@@ -79,6 +79,10 @@ class Application(models.Model):
     phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
     summary = models.TextField("申请内容", blank=True)
     answer = models.TextField("答复", blank=True)
+    # The assistant's detector at intake: a paid agent (代理维权, "征信修复") may be behind the application.
+    # Staff see it; the applicant never does.
+    scam_flagged = models.BooleanField("疑似中介代理", default=False)
+    scam_reasons = models.JSONField("识别依据", default=list, blank=True)
     # PIPL Art 13/14 (processing) and Art 29 (separate consent for sensitive data: ID, accounts,
     # credit report); the time and address of each are the proof.
     consent_at = models.DateTimeField("同意处理个人信息时间")

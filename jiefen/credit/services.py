@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -88,6 +89,8 @@ CASE_PRODUCT = {
     ProductLine.PERSONAL_LOAN: "consumer_loan",
     ProductLine.ENTERPRISE_LOAN: "sme_loan",
 }
+
+log = logging.getLogger(__name__)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -314,6 +317,18 @@ def _phone(raw: str | None) -> str:
         raise ApplicationError(str(exc), code="invalid_phone") from exc
 
 
+def _detect_scam(text: str):
+    """Flag applications that look brought by a paid agent. Never blocks: an application is not lost
+    because the detector failed."""
+    from jiefen.assistant.scam import detect_scam
+
+    try:
+        return detect_scam(text or "")
+    except Exception:
+        log.exception("scam detector failed; application filed without a flag")
+        return None
+
+
 def _create_application(
     *,
     kind: str,
@@ -323,6 +338,7 @@ def _create_application(
     summary: str,
     at: dt.datetime,
     converted_from: Application | None = None,
+    screen_text: str | None = None,
 ) -> Application:
     phone = _phone(phone)
     sensitive_needed = kind != Application.Kind.CONSULTATION
@@ -335,6 +351,7 @@ def _create_application(
             "办理本业务需要处理您的敏感个人信息，请单独勾选同意", code="sensitive_consent_required"
         )
     party = _applicant_party(applicant, phone, id_required=sensitive_needed)
+    scam = _detect_scam(summary if screen_text is None else screen_text)
     seq = Counter.reserve(f"credit-app-{at.year}")
     app = Application.objects.create(
         number=f"XY{at.year}{seq:06d}",
@@ -350,6 +367,8 @@ def _create_application(
         notice_issued_at=at,
         converted_from=converted_from,
         created_at=at,
+        scam_flagged=bool(scam and scam.flagged),
+        scam_reasons=list(scam.reasons) if scam and scam.flagged else [],
     )
     _event(
         application=app,
@@ -426,6 +445,7 @@ def dispute_submit(
         consent=consent,
         summary=summary,
         at=at,
+        screen_text="\n".join(i.description for i in items),
     )
     dispute = CreditDispute.objects.create(
         application=app,

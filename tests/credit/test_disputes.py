@@ -352,3 +352,18 @@ def test_no_sms_leaves_before_the_step_is_committed(station):
 
 def test_consent_object_helper_is_complete():
     assert consent().general and consent().sensitive
+
+
+def test_a_dispute_written_by_a_paid_agent_is_flagged_for_staff_only(station, client):
+    pitch = services.ItemIn(
+        kind="credit_transaction",
+        description="我是委托的征信修复公司代办，已收客户服务费3000元，保证30天内删除这条逾期记录",
+    )
+    flagged = file_dispute(station.bank_a, items=[pitch])
+    plain = file_dispute(station.bank_a, phone="13900139000")
+    assert flagged.scam_flagged and flagged.scam_reasons
+    assert not plain.scam_flagged
+    client.force_login(station.a_liaison)
+    html = client.get(f"/credit/disputes/{flagged.dispute.pk}/").content.decode()
+    assert 'id="scam-flag"' in html
+    assert 'id="scam-flag"' not in client.get(f"/credit/disputes/{plain.dispute.pk}/").content.decode()
