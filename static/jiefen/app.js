@@ -6,3 +6,12 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// The phone menu: one button shows or hides the navigation.
+document.addEventListener("click", function (event) {
+  const toggle = event.target.closest(".menu-toggle");
+  if (!toggle) return;
+  const header = toggle.closest("header");
+  const open = header.classList.toggle("open");
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
+});
