@@ -16,10 +16,6 @@ from .machine import TERMINAL, Transition, extra_guard, transitions_from
 from .models import Case
 
 
-def _viewer(user_or_viewer) -> Viewer:
-    return user_or_viewer if isinstance(user_or_viewer, Viewer) else viewer_for(user_or_viewer)
-
-
 def case_visibility(viewer: Viewer) -> Q | None:
     """The condition a case must meet to be seen; None means every case."""
     if viewer.sees_everything:
@@ -37,7 +33,7 @@ def case_visibility(viewer: Viewer) -> Q | None:
 
 
 def case_queryset_for(user_or_viewer) -> QuerySet[Case]:
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = Case.objects.all()
     if viewer.user_id is None:
         return qs.none()
@@ -81,7 +77,7 @@ def transition_refusal(viewer: Viewer, case: Case, transition: Transition) -> st
 
 
 def allowed_transitions(user_or_viewer, case: Case) -> list[Transition]:
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     return [t for t in transitions_from(case.status) if transition_refusal(viewer, case, t) is None]
 
 
@@ -129,7 +125,7 @@ def case_list(
 
 def work_queue(user_or_viewer, *, limit: int = 20) -> dict[str, list[Case]]:
     """The home page: what is waiting on this person, and what has run past its deadline."""
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = case_queryset_for(viewer).exclude(status__in=TERMINAL).select_related("institution", "debtor")
     today = clock.local_today()
     mine: QuerySet[Case]

@@ -25,10 +25,6 @@ from .models import AWAITING_DECISION, FINISHED, Complaint, Status
 COMPLAINT_ROLES = frozenset({Role.INST_MANAGER, Role.COMPLAINT_HANDLER})
 
 
-def _viewer(user_or_viewer) -> Viewer:
-    return user_or_viewer if isinstance(user_or_viewer, Viewer) else viewer_for(user_or_viewer)
-
-
 def complaint_scopes(viewer: Viewer) -> list[tuple[int, int | None, str]]:
     """(institution id, branch id or None for the head office, role) of each complaint membership."""
     if viewer.user_id is None or not (viewer.roles & COMPLAINT_ROLES):
@@ -54,7 +50,7 @@ def complaint_visibility(viewer: Viewer) -> Q | None:
 
 
 def complaint_queryset_for(user_or_viewer) -> QuerySet[Complaint]:
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = Complaint.objects.all()
     if viewer.user_id is None:
         return qs.none()
@@ -167,7 +163,7 @@ def complaint_desk(user_or_viewer, *, today: dt.date | None = None, limit: int =
 
 def branches_for_viewer(user_or_viewer) -> QuerySet[Branch]:
     """Branches whose QR codes the viewer may print: the centre all, a bank its own (a branch its own)."""
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = Branch.objects.filter(institution__kind__in=[Institution.Kind.BANK, Institution.Kind.LENDER])
     qs = qs.select_related("institution").order_by("institution__code", "code")
     if viewer.sees_everything:
@@ -179,7 +175,7 @@ def branches_for_viewer(user_or_viewer) -> QuerySet[Branch]:
 
 
 def institutions_for_viewer(user_or_viewer) -> QuerySet[Institution]:
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = Institution.objects.filter(kind__in=[Institution.Kind.BANK, Institution.Kind.LENDER])
     if viewer.sees_everything:
         return qs

@@ -35,10 +35,6 @@ CATALOG_ROLES = frozenset({Role.INST_MANAGER})
 STATION_ROLES = CENTER_ROLES | INSTITUTION_ROLES | {Role.PBC_OFFICER, Role.VIEWER}
 
 
-def as_viewer(user_or_viewer) -> Viewer:
-    return user_or_viewer if isinstance(user_or_viewer, Viewer) else viewer_for(user_or_viewer)
-
-
 def holds(viewer: Viewer, institution_id: int, roles: frozenset[str]) -> bool:
     """Whether the viewer holds one of `roles` at this institution (the right to act on its rows)."""
     return bool(viewer.institutions.get(institution_id, frozenset()) & roles)
@@ -68,7 +64,7 @@ def _get(qs: QuerySet, pk, message: str):
 
 def dispute_queryset_for(user_or_viewer) -> QuerySet[CreditDispute]:
     qs = CreditDispute.objects.select_related("application__party", "institution", "liaison")
-    return _scoped(qs, as_viewer(user_or_viewer), DISPUTE_ROLES)
+    return _scoped(qs, viewer_for(user_or_viewer), DISPUTE_ROLES)
 
 
 def dispute_get_for_user(user_or_viewer, dispute_id) -> CreditDispute:
@@ -97,7 +93,7 @@ def _escalated_ids(kind: str) -> list[int]:
 def application_queryset_for(user_or_viewer) -> QuerySet[Application]:
     """The centre and oversight see every application; an institution sees the ones that concern it
     (a dispute about its data, a debt it holds, a statement about its item)."""
-    viewer = as_viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = Application.objects.select_related("party")
     if viewer.user_id is None:
         return qs.none()
@@ -139,7 +135,7 @@ def applications_for_phone(phone: str | None) -> list[Application]:
 
 
 def statement_queryset_for(user_or_viewer) -> QuerySet[PersonalStatement]:
-    viewer = as_viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = PersonalStatement.objects.select_related("application__party", "institution", "reviewer")
     if viewer.user_id is None:
         return qs.none()
@@ -169,7 +165,7 @@ def measure_list(*, product_line: str = "", institution_id: int | None = None, k
 
 
 def measure_editable_by(user_or_viewer, institution_id: int) -> bool:
-    viewer = as_viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     if viewer.is_center:
         return True
     return institution_id in viewer.institution_ids(CATALOG_ROLES)
@@ -180,7 +176,7 @@ def measure_editable_by(user_or_viewer, institution_id: int) -> bool:
 
 def agreement_queryset_for(user_or_viewer) -> QuerySet[CreditAgreement]:
     qs = CreditAgreement.objects.select_related("plan__application__party", "institution")
-    return _scoped(qs, as_viewer(user_or_viewer), INSTITUTION_ROLES)
+    return _scoped(qs, viewer_for(user_or_viewer), INSTITUTION_ROLES)
 
 
 def agreement_get_for_user(user_or_viewer, agreement_id) -> CreditAgreement:
@@ -189,7 +185,7 @@ def agreement_get_for_user(user_or_viewer, agreement_id) -> CreditAgreement:
 
 def reporting_queryset_for(user_or_viewer) -> QuerySet[ReportingTask]:
     qs = ReportingTask.objects.select_related("institution", "party", "agreement", "case")
-    return _scoped(qs, as_viewer(user_or_viewer), INSTITUTION_ROLES)
+    return _scoped(qs, viewer_for(user_or_viewer), INSTITUTION_ROLES)
 
 
 def reporting_get_for_user(user_or_viewer, task_id) -> ReportingTask:
@@ -207,7 +203,7 @@ def reporting_tasks_for_phone(phone: str | None) -> QuerySet[ReportingTask]:
 
 def counseling_queryset_for(user_or_viewer) -> QuerySet[CounselingTask]:
     qs = CounselingTask.objects.select_related("institution", "assignee")
-    return _scoped(qs, as_viewer(user_or_viewer), COUNSELING_ROLES)
+    return _scoped(qs, viewer_for(user_or_viewer), COUNSELING_ROLES)
 
 
 def counseling_get_for_user(user_or_viewer, task_id) -> CounselingTask:
@@ -219,4 +215,4 @@ def counseling_get_for_user(user_or_viewer, task_id) -> CounselingTask:
 
 def escalation_queryset_for(user_or_viewer) -> QuerySet[Escalation]:
     qs = Escalation.objects.select_related("institution", "application")
-    return _scoped(qs, as_viewer(user_or_viewer), INSTITUTION_ROLES)
+    return _scoped(qs, viewer_for(user_or_viewer), INSTITUTION_ROLES)

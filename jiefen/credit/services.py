@@ -27,7 +27,7 @@ from jiefen.common.errors import ApplicationError, Conflict, NotFound, Permissio
 from jiefen.common.identifiers import IdentifierError, normalize_id_card, normalize_mobile, normalize_uscc
 from jiefen.common.models import Counter
 from jiefen.common.money import fmt, quantize
-from jiefen.orgs.access import Viewer
+from jiefen.orgs.access import Viewer, viewer_for
 from jiefen.orgs.models import Institution
 from jiefen.orgs.roles import CENTER_ROLES, Role
 from jiefen.outreach.services import sms_send
@@ -67,7 +67,6 @@ from .selectors import (
     agreement_get_for_user,
     application_get_for_phone,
     application_get_for_user,
-    as_viewer,
     counseling_get_for_user,
     dispute_get_for_user,
     holds,
@@ -631,7 +630,7 @@ def consultation_submit(
 def consultation_answer(
     *, actor, application_id: int, answer: str, now: dt.datetime | None = None
 ) -> Application:
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     if not (viewer.is_center or is_pbc(viewer)):
         raise PermissionDenied("只有调处中心或人民银行征信人员可以答复咨询")
     app = application_get_for_user(viewer, application_id)
@@ -810,7 +809,7 @@ def application_withdraw(*, phone: str, number: str, now: dt.datetime | None = N
 
 
 def _dispute_for_liaison(actor, dispute_id) -> tuple[Viewer, CreditDispute]:
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     dispute = dispute_get_for_user(viewer, dispute_id)
     if not holds(viewer, dispute.institution_id, DISPUTE_ROLES):
         raise PermissionDenied("只有数据报送机构的异议联络专员可以办理")
@@ -1093,7 +1092,7 @@ def dispute_complain_to_pbc(
 @transaction.atomic
 def dispute_pbc_reply(*, actor, dispute_id: int, reply: str, now: dt.datetime | None = None) -> CreditDispute:
     at = _now(now)
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     dispute = dispute_get_for_user(viewer, dispute_id)
     if not is_pbc(viewer):
         raise PermissionDenied("只有人民银行征信人员可以答复投诉")
@@ -1154,7 +1153,7 @@ def dispute_convert(
     (the liaison or the centre) or a mediation case (the centre). The dispute and its timeline stay;
     both sides link to each other."""
     at = _now(now)
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     dispute = dispute_get_for_user(viewer, dispute_id)
     if to == "mediation":
         if not viewer.is_center:
@@ -1310,7 +1309,7 @@ def statement_review(
 ) -> PersonalStatement:
     """The PBOC credit officer accepts, rejects (with a reason) or asks for a change."""
     at = _now(now)
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     statement = statement_get_for_user(viewer, statement_id)
     if not is_pbc(viewer):
         raise PermissionDenied("只有人民银行征信人员可以审核个人声明")
@@ -1538,7 +1537,7 @@ def measure_save(
 ) -> ReliefMeasure:
     """Create or edit a measure: the institution's manager for its own catalog, or the centre."""
     at = _now(now)
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     inst = _institution(institution_id)
     if not (viewer.is_center or holds(viewer, inst.pk, CATALOG_ROLES)):
         raise PermissionDenied("只能维护本机构的脱困举措")
@@ -1573,7 +1572,7 @@ def measure_set_active(
     *, actor, measure_id: int, active: bool, now: dt.datetime | None = None
 ) -> ReliefMeasure:
     at = _now(now)
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     measure = ReliefMeasure.objects.filter(pk=measure_id).first()
     if measure is None or not (viewer.is_center or holds(viewer, measure.institution_id, CATALOG_ROLES)):
         raise NotFound("举措不存在或您无权修改")
@@ -1881,7 +1880,7 @@ def plan_sign(
 
 
 def _agreement_for_staff(actor, agreement_id) -> tuple[Viewer, CreditAgreement]:
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     agreement = agreement_get_for_user(viewer, agreement_id)
     if not holds(viewer, agreement.institution_id, AGREEMENT_ROLES):
         raise PermissionDenied("只有该机构的负责人或处置人员可以确认协议")
@@ -2015,7 +2014,7 @@ def rescue_to_mediation(*, actor, application_id: int, reason: str, now: dt.date
     """The centre turns a rescue application (the plan route "mediation", or a declined agreement)
     into mediation cases, one per institution, with the chosen measures noted."""
     at = _now(now)
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     if not viewer.is_center:
         raise PermissionDenied("只有调处中心可以转为调解案件")
     app = application_get_for_user(viewer, application_id)
@@ -2142,7 +2141,7 @@ def reporting_tasks_create_for_agreement(
     from jiefen.cases.selectors import acting_roles, case_get_for_user
 
     at = _now(now)
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     case = case_get_for_user(viewer, case.pk)
     if viewer.read_only or not acting_roles(viewer, case):
         raise PermissionDenied("您不能为该案件生成征信更新任务")
@@ -2177,7 +2176,7 @@ def reporting_task_record(
     """The institution records that it updated what it reports for this payment (or that the payment
     did not come, so the record stays as it is)."""
     at = _now(now)
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     task = reporting_get_for_user(viewer, task_id)
     if not holds(viewer, task.institution_id, REPORTING_ROLES):
         raise PermissionDenied("只有该机构的工作人员可以登记征信更新")
@@ -2453,7 +2452,7 @@ def counseling_flag(
     """An institution flags borrowers at their first overdue; each becomes a counseling task. A row
     already flagged (same account and first-overdue day) is skipped. Returns counts and row errors."""
     at = _now(now)
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     inst = _institution(institution_id)
     if not holds(viewer, inst.pk, COUNSELING_ROLES):
         raise PermissionDenied("只能为本机构标记首逾客户")
@@ -2586,7 +2585,7 @@ def counseling_import(
 
 
 def _counseling_for_staff(actor, task_id) -> CounselingTask:
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     task = counseling_get_for_user(viewer, task_id)
     if not holds(viewer, task.institution_id, COUNSELING_ROLES):
         raise PermissionDenied("只有该机构的工作人员可以办理辅导")
@@ -2768,7 +2767,7 @@ def applicant_reveal(*, actor, application_id: int, field: str, reason: str, ip:
     recorded (PIPL Art 51), e.g. so the liaison can find the record being disputed."""
     from jiefen.audit.models import RevealLog
 
-    viewer = as_viewer(actor)
+    viewer = viewer_for(actor)
     app = application_get_for_user(viewer, application_id)
     # The regulator's read-only view never needs a full identifier.
     if not (

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum
 
 from jiefen.common import clock
-from jiefen.orgs.access import Viewer
+from jiefen.orgs.access import Viewer, viewer_for
 
 from .models import (
     Application,
@@ -27,7 +27,6 @@ from .models import (
     ReportingTask,
 )
 from .selectors import (
-    as_viewer,
     counseling_queryset_for,
     dispute_queryset_for,
     reporting_queryset_for,
@@ -62,7 +61,7 @@ def applications_helped(viewer: Viewer):
 
 
 def station_stats(user_or_viewer, *, today: dt.date | None = None) -> dict:
-    viewer: Viewer = as_viewer(user_or_viewer)
+    viewer: Viewer = viewer_for(user_or_viewer)
     today = today or clock.local_today()
     everything = viewer.sees_everything
     own = viewer.institution_ids()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jiefen.common import clock, rules
 from jiefen.common.errors import ApplicationError, NotFound
+from jiefen.orgs.access import viewer_for
 from jiefen.orgs.models import Institution
 from jiefen.orgs.roles import Role
 
@@ -76,7 +77,7 @@ def _version(request) -> int | None:
 
 @staff_view
 def home(request):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     today = clock.local_today()
     disputes = selectors.dispute_queryset_for(viewer)
     ctx = {
@@ -112,7 +113,7 @@ def home(request):
 
 @staff_view
 def dispute_list(request):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     status = request.GET.get("status", "")
     if status not in CreditDispute.Status.values:
         status = ""
@@ -131,7 +132,7 @@ def dispute_list(request):
 
 @staff_view
 def dispute_detail(request, dispute_id: int):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     dispute = selectors.dispute_get_for_user(viewer, dispute_id)
     today = clock.local_today()
     can_answer = dispute.status == CreditDispute.Status.RECEIVED and selectors.holds(
@@ -286,7 +287,7 @@ def reveal(request, application_id: int):
 
 @staff_view
 def application_list(request):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     kind = request.GET.get("kind", "")
     qs = selectors.application_queryset_for(viewer)
     if kind in Application.Kind.values:
@@ -313,7 +314,7 @@ def application_list(request):
 
 @staff_view
 def application_detail(request, application_id: int):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     app = selectors.application_get_for_user(viewer, application_id)
     own = viewer.institution_ids()
     debts = list(app.debts.select_related("institution"))
@@ -387,7 +388,7 @@ def application_mediation(request, application_id: int):
 
 @staff_view
 def statement_list(request):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     status = request.GET.get("status", PersonalStatement.Status.SUBMITTED)
     qs = selectors.statement_queryset_for(viewer)
     if status in PersonalStatement.Status.values:
@@ -430,7 +431,7 @@ def statement_review(request, statement_id: int):
 
 @staff_view
 def measure_list(request):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     line = request.GET.get("product_line", "")
     if line not in ProductLine.values:
         line = ""
@@ -476,7 +477,7 @@ def _measure_ctx(viewer, measure=None, data=None, error=None):
 
 @staff_view
 def measure_edit(request, measure_id: int | None = None):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     measure = None
     if measure_id is not None:
         measure = ReliefMeasure.objects.select_related("institution").filter(pk=measure_id).first()
@@ -524,7 +525,7 @@ def measure_toggle(request, measure_id: int):
 
 @staff_view
 def agreement_list(request):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     status = request.GET.get("status", "")
     qs = selectors.agreement_queryset_for(viewer)
     if status in CreditAgreement.Status.values:
@@ -542,7 +543,7 @@ def agreement_list(request):
 
 @staff_view
 def agreement_detail(request, agreement_id: int):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     row = selectors.agreement_get_for_user(viewer, agreement_id)
     return render(
         request,
@@ -593,7 +594,7 @@ def agreement_pdf(request, agreement_id: int):
 
 @staff_view
 def reporting_list(request):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     today = clock.local_today()
     show = request.GET.get("show", "todo")
     qs = selectors.reporting_queryset_for(viewer)
@@ -642,7 +643,7 @@ def reporting_record(request, task_id: int):
 
 @staff_view
 def counseling_list(request):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     status = request.GET.get("status", "")
     qs = selectors.counseling_queryset_for(viewer)
     if status in CounselingTask.Status.values:
@@ -697,7 +698,7 @@ def counseling_upload(request):
 
 @staff_view
 def counseling_detail(request, task_id: int):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     task = selectors.counseling_get_for_user(viewer, task_id)
     return render(
         request,
@@ -765,5 +766,5 @@ def counseling_action(request, task_id: int, action: str):
 
 @staff_view
 def statistics(request):
-    viewer = selectors.as_viewer(request.user)
+    viewer = viewer_for(request.user)
     return render(request, "credit/stats.html", {"s": stats.station_stats(viewer)})

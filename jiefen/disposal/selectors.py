@@ -10,7 +10,7 @@ from django.db.models import Q
 from jiefen.cases.machine import Status
 from jiefen.cases.selectors import acting_roles, case_get_for_user, case_queryset_for
 from jiefen.common import clock
-from jiefen.orgs.access import Viewer, viewer_for
+from jiefen.orgs.access import viewer_for
 from jiefen.outreach.models import OutboundMessage, SmsBatch
 from jiefen.parties.models import PartyPhone
 
@@ -35,13 +35,9 @@ class QueueFilters:
     q: str = ""
 
 
-def _viewer(user_or_viewer) -> Viewer:
-    return user_or_viewer if isinstance(user_or_viewer, Viewer) else viewer_for(user_or_viewer)
-
-
 def desk_queue(user_or_viewer, filters: QueueFilters, *, before_id: int | None = None, limit: int = 50):
     """One page of the desk's queue, newest first (keyset paging, like the case list)."""
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = case_queryset_for(viewer).filter(status__in=QUEUE_STATUSES.get(filters.status, [Status.DISPOSAL]))
     if filters.scope == "mine":
         qs = qs.filter(assignee_id=viewer.user_id)

@@ -55,10 +55,6 @@ CALL_OUTCOMES = (OC.REACHED, OC.PROMISED, OC.REFUSED, OC.WRONG_NUMBER, OC.NO_ANS
 SYSTEM_LABEL = "系统（智能初筛）"
 
 
-def _viewer(actor) -> Viewer:
-    return actor if isinstance(actor, Viewer) else viewer_for(actor)
-
-
 def _desk_case(actor, case_id: int, *, for_update: bool = False) -> Case:
     """The case, if the actor may work it at the desk (404 for another tenant's case)."""
     viewer = viewer_for(actor)

@@ -10,7 +10,7 @@ from django.db.models.functions import TruncDate
 
 from jiefen.common import clock
 from jiefen.common.errors import NotFound
-from jiefen.orgs.access import Viewer, viewer_for
+from jiefen.orgs.access import viewer_for
 from jiefen.orgs.models import Region
 from jiefen.orgs.roles import INSTITUTION_ROLES
 
@@ -18,16 +18,11 @@ from .access import can_read_registry
 from .models import Attempt, Material, Question, Quiz, ScamEntity, ScamStatus, TypicalCase
 from .registry import CONTACTED, RECTIFIED
 
-
-def _viewer(user_or_viewer) -> Viewer:
-    return user_or_viewer if isinstance(user_or_viewer, Viewer) else viewer_for(user_or_viewer)
-
-
 # --- registry -------------------------------------------------------------------------------------
 
 
 def scam_entity_queryset_for(user_or_viewer) -> QuerySet[ScamEntity]:
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = ScamEntity.objects.all()
     if viewer.user_id is None:
         return qs.none()

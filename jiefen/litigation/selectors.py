@@ -19,10 +19,6 @@ from .models import ConfirmationApplication, EnforcementCase, LitigationTransfer
 K = Institution.Kind
 
 
-def _viewer(user_or_viewer) -> Viewer:
-    return user_or_viewer if isinstance(user_or_viewer, Viewer) else viewer_for(user_or_viewer)
-
-
 def receiving_ids(viewer: Viewer) -> set[int]:
     """Institutions whose queue the viewer works: courts as judge; arbitration and notary offices as any member."""
     ids = viewer.institution_ids(frozenset({Role.JUDGE}))
@@ -43,7 +39,7 @@ def _visible(qs, viewer: Viewer, inst_field: str):
 
 
 def confirmations_for(user_or_viewer):
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = ConfirmationApplication.objects.select_related(
         "case", "case__institution", "case__debtor", "institution", "agreement"
     )
@@ -51,13 +47,13 @@ def confirmations_for(user_or_viewer):
 
 
 def transfers_for(user_or_viewer):
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = LitigationTransfer.objects.select_related("case", "case__institution", "case__debtor", "institution")
     return _visible(qs, viewer, "institution_id")
 
 
 def enforcements_for(user_or_viewer):
-    viewer = _viewer(user_or_viewer)
+    viewer = viewer_for(user_or_viewer)
     qs = EnforcementCase.objects.select_related("case", "case__institution", "case__debtor", "court")
     return _visible(qs, viewer, "court_id")
 

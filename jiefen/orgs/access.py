@@ -47,6 +47,10 @@ ANONYMOUS = Viewer(user_id=None)
 
 
 def viewer_for(user) -> Viewer:
+    """The viewer of a user; a Viewer passed in is returned as it is, so services and selectors accept
+    either."""
+    if isinstance(user, Viewer):
+        return user
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     cached = getattr(user, "_jiefen_viewer", None)
