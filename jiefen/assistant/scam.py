@@ -137,10 +137,16 @@ SKEPTIC = _re(
     r"合法(的)?(吗|不|么) 合不合法 是否合法 违法 犯法 正规(的)?(吗|不|么) 正不正规 是否正规 防范 识别 警惕 谨防 小心 提防",
     r"举报 报警 诈骗",
     r"是什么 什么意思 怎么回事 是啥 啥意思 有用吗 能信 信得过",
+    # Asking whether it works or is needed at all ("花钱洗白真的能行吗", "修复需要花钱找人吗") questions
+    # the practice; an advert states it. The question form (吗/么 at the end) is what tells them apart.
+    r"真的.{0,8}(吗|么|不)[?？。!！]*$ 能行吗 行得通吗 有效吗 有效果吗 有没有正规 正规的?(机构|公司|渠道)吗",
+    r"(需要|需不需要|有必要|必须)(花钱|找人|找中介|交钱|付费|请人).{0,8}(吗|么)[?？。!！]*$ 要不要(花钱|找人|找中介)",
 )
 # Reporting a loss or reporting the offer to the police: the person needs the victim's answer, not a
 # warning against paying.
-VICTIM = _re(r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 被坑 举报 报警 报案")
+VICTIM = _re(
+    r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 (人|他|他们|中介|公司)跑了 被坑 举报 报警 报案"
+)
 # "帮你投诉银行要回利息" is an agent's pitch, not a victim's report.
 _AGENT_PROMISE = re.compile(r"帮(你|您|客户|大家)")
 

@@ -75,13 +75,13 @@ _FILLER_RE = re.compile("|".join(sorted(map(re.escape, _FILLERS), key=len, rever
 SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
     "征信": word_list(
         "个人信用报告 个人征信报告 信用报告 征信报告 信用记录 征信记录 人行征信 信用档案 信用情况 "
-        "征信情况 信用报表"
+        "征信情况 信用报表 人行报告 人行的报告 央行报告 人民银行报告 人民银行的报告"
     ),
     "逾期": word_list("不良记录 不良信息 逾期记录 不良 污点 黑名单 黑户 失信记录 失信 逾期了 拖欠记录"),
     # A court measure, not a credit-report record: protect it from the "失信" rule above.
     "失信被执行人": word_list("失信被执行人 失信名单 失信人员 失信人 法院黑名单 老赖名单 老赖"),
     "异议": word_list("申诉 纠错 纠正错误 投诉错误 异议申请 提出异议"),
-    "个人声明": word_list("本人声明 个人声明 个人说明"),
+    "个人声明": word_list("本人声明 个人声明 个人说明 本人说明"),
     "删除": word_list("删除 删掉 删了 消除 消掉 清除 清掉 抹掉 去掉 消失 铲掉 铲除 清理 清洗 没了 弄掉 去除"),
     # Withdrawing something one added (a statement, an application) is not deleting a record.
     "撤销": word_list("撤销 撤回 取消 撤掉"),
@@ -89,7 +89,10 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
     "征信修复": word_list("信用修复 修复信用 修复征信 征信修复"),
     "人民银行": word_list("中国人民银行 人民银行征信中心 征信分中心 征信中心 人行 央行 人民银行"),
     "贷款": word_list("借款 借钱 贷款 借的钱"),
-    "收费": word_list("要不要钱 收不收费 收不收钱 要钱 收钱 交钱 付费 交费 收费 免费 多少钱 费用 付钱 掏钱"),
+    "收费": word_list(
+        "要不要钱 收不收费 收不收钱 要钱 收钱 交钱 付费 交费 收费 免费 多少钱 费用 付钱 掏钱 花钱 花多少钱 "
+        "要花钱"
+    ),
     "多久": word_list("多长时间 多少天 多少年 几天 几年 多久 多长 什么时候 啥时候 几个月"),
     # "怎么办" is left alone on purpose: folding it would eat the "办" of "怎么办理".
     "怎么": word_list("怎么样 怎么弄 咋弄 如何 怎样 咋"),
@@ -101,7 +104,7 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
     "企业": word_list("公司 企业"),
     "app": word_list("软件 客户端 app 应用程序"),
     "网上": word_list("网上 线上 网站 互联网 在线"),
-    "查": word_list("查询 打印 列印 调取 查看 打一份 打份 拉一份 开一份 打出来"),
+    "查": word_list("查询 打印 列印 调取 查看 打一份 打份 拉一份 开一份 打出来 获取"),
     "渠道": word_list("渠道 途径"),
     "被拒": word_list("被拒 不给贷款 不给我贷款 没批 批不下来 拒贷 不通过 没通过"),
     "信用卡": word_list("信用卡 贷记卡"),
@@ -110,6 +113,11 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
     "可以": word_list("能不能 可不可以 能否 是否可以 行不行 可以"),
     "不满意": word_list("不满意 不服 不认可 不接受 不认同 有意见"),
     "授权": word_list("同意 授权 允许 签字 许可"),
+    # Querying behind one's back: the question is about consent, whatever the words.
+    "未经授权": word_list(
+        "未经授权 未经同意 未经允许 没经过我同意 没经我同意 没有经过我同意 不经过我同意 没经过我允许 没授权 "
+        "没有授权 背着我 私自 偷偷"
+    ),
     "修改": word_list("修改 更改 改动"),
     "更正": word_list("更正 改正 纠正 改过来 改掉"),
     "银行": word_list("金融机构 放贷机构 贷款机构 报送机构 数据提供者 银行"),

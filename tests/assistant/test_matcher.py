@@ -434,3 +434,70 @@ def test_it_flags_pitches_in_other_words(text):
 )
 def test_it_does_not_flag_victims_sceptics_or_shopping(text):
     assert not detect_scam(text).flagged, text
+
+
+# ------------------------------------------------------------------------------ second round
+def test_local_discrimination_tells_neighbouring_entries_apart():
+    """Three entries share their subject; only the action word tells them apart. The local stage
+    weighs the words the close candidates do not share, so the action decides."""
+    entries = [
+        Entry("s.what", "statement", "个人声明是什么", ["个人声明有什么作用", "个人声明有用吗"], "甲"),
+        Entry("s.how", "statement", "怎么添加个人声明", ["个人声明去哪里添加", "添加个人声明的流程"], "乙"),
+        Entry(
+            "s.withdraw", "statement", "个人声明能撤销吗", ["撤销个人声明怎么办理", "个人声明撤销流程"], "丙"
+        ),
+    ]
+    question = "我的个人声明想撤销，流程是怎样的"
+    with_local = Matcher(entries, threshold=0.0)
+    without = Matcher(entries, threshold=0.0, local_weight=0.0)
+    parts = with_local._local(with_local.norm.tokens(question), [0, 1, 2])
+    # 撤销 occurs only in s.withdraw; 流程 in two of three; 个人声明 in all three (weight 0).
+    assert parts[2] > parts[1] > parts[0] == 0.0
+    assert with_local.ask(question).intent == "s.withdraw"
+    score = {eid: s for eid, s in with_local.ask(question).candidates}
+    score_without = {eid: s for eid, s in without.ask(question).candidates}
+    assert score["s.withdraw"] - score["s.how"] > score_without["s.withdraw"] - score_without["s.how"]
+
+
+def test_local_discrimination_is_neutral_for_a_single_candidate():
+    m = Matcher([Entry("a", "query", "怎么查征信", ["去哪查征信"], "甲")])
+    assert m._local(m.norm.tokens("怎么查征信"), [0]) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("借呗会体现在人行报告里吗", "借呗会体现在征信里吗"),
+        ("有家公司背着我查了征信", "有家企业未经授权查了征信"),
+        ("没经过我同意就查我征信", "未经授权就查我征信"),
+        ("在报告里加一段本人说明", "在报告里加一段个人声明"),
+    ],
+)
+def test_second_round_synonyms(text, expected):
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "花钱洗白征信真的能行吗？",
+        "信用修复需要花钱找人吗",
+        "有没有正规的征信修复机构",
+        "交了钱给修复征信的人，结果人跑了",
+    ],
+)
+def test_questions_doubting_repair_and_victims_are_not_flagged(text):
+    assert not detect_scam(text).flagged, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # An advert's promise is still a pitch, however it is phrased.
+        "征信修复真的可以，内部渠道，不成功不收费",
+        "正规征信修复机构，专业洗白，加微信",
+        "需要花钱找人把逾期删掉的联系我",
+    ],
+)
+def test_pitches_using_doubting_words_are_still_flagged(text):
+    assert detect_scam(text).flagged, text
