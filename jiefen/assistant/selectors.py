@@ -30,19 +30,15 @@ KB_PUBLISH_ROLES = (Role.CENTER_ADMIN, Role.PBC_OFFICER)
 STATS_ROLES = (*QUEUE_ROLES, Role.VIEWER)
 
 
-def as_viewer(user_or_viewer) -> Viewer:
-    return user_or_viewer if isinstance(user_or_viewer, Viewer) else viewer_for(user_or_viewer)
-
-
 def require(viewer, roles, message: str = "您没有权限使用智能问答的管理功能") -> Viewer:
-    viewer = as_viewer(viewer)
+    viewer = viewer_for(viewer)
     if viewer.user_id is None or not viewer.has(*roles):
         raise PermissionDenied(message)
     return viewer
 
 
 def can(viewer, roles) -> bool:
-    viewer = as_viewer(viewer)
+    viewer = viewer_for(viewer)
     return viewer.user_id is not None and viewer.has(*roles)
 
 
