@@ -136,6 +136,7 @@ def snapshot(institution_id: int, start: dt.date, end: dt.date) -> dict:
         totals = figures.case_totals(scope, "p")
         deadlines = {r["key"]: r for r in panels.deadline_rows(scope)}
         ext = figures.ext(scope)
+        st = figures.state()  # the watermark of the rows just read, not of a later switch
 
     def part(stage, key, measure):
         return (flow.get((stage, key)) or {}).get(measure, 0)
@@ -162,7 +163,6 @@ def snapshot(institution_id: int, start: dt.date, end: dt.date) -> dict:
     for key in ["deadline.disposal", "deadline.mediation", "deadline.credit_dispute", "deadline.complaints"]:
         r = deadlines[key]
         total[f"{key}.met"], total[f"{key}.missed"] = r["met"], r["missed"]
-    st = figures.state()
     return {
         "by_product": by_product,
         "total": total,

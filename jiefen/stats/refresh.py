@@ -400,6 +400,11 @@ def rebuild(today: dt.date, now: dt.datetime, on_swap) -> dict[str, int] | None:
             # Rows of the generation being replaced were last read before the previous switch.
             clear(cur, new, chunked)
             rows = copy(cur, new, chunked)
+            if not d.sqlite:
+                # Half of each cube was just replaced: without fresh statistics the planner would plan
+                # the first panel reads after the switch on the counts of the previous generation.
+                for table, _temp, _cols, _source in CUBES:
+                    _execute(cur, f"ANALYZE {table}")
         with transaction.atomic():
             on_swap(rows, new)
         return rows

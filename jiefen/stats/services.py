@@ -7,6 +7,7 @@ import logging
 import time
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from jiefen.common import clock
@@ -60,12 +61,10 @@ def cube_refresh(*, actor=None, force: bool = False, now=None) -> dict:
         if generation is not None:
             defaults["generation"] = generation
             defaults["built_at"] = now
-        obj, created = RefreshState.objects.get_or_create(pk=1, defaults=defaults)
-        if not created:
-            for key, value in defaults.items():
-                setattr(obj, key, value)
-            obj.runs += 1
-            obj.save()
+        # Only the fields named here: a tick must never write back a generation or a lock it read
+        # earlier, or a rebuild that switched (or claimed) in between would be undone.
+        if not RefreshState.objects.filter(pk=1).update(**defaults, runs=F("runs") + 1):
+            RefreshState.objects.create(pk=1, runs=1, **defaults)
 
     fresh = state is not None and state.built_at is not None and now - state.built_at < REBUILD_EVERY
     if not force and fresh and state.signature == signature:

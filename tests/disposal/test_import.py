@@ -160,11 +160,11 @@ def test_a_crash_inside_a_chunk_leaves_no_half_written_chunk(world, make_csv, mo
     calls = {"n": 0}
     original = store.Db.insert
 
-    def failing(self, table, cols, data):
+    def failing(self, table, cols, data, fixed=()):
         calls["n"] += 1
         if table == "cases_caseevent":
             raise RuntimeError("disk full")
-        return original(self, table, cols, data)
+        return original(self, table, cols, data, fixed)
 
     monkeypatch.setattr(store.Db, "insert", failing)
     with pytest.raises(RuntimeError):
@@ -338,3 +338,27 @@ def test_an_unrecognised_column_can_be_mapped_and_is_remembered(client, world, m
     job.refresh_from_db()
     assert job.status == "validated" and job.valid == 2
     assert CaseEvent.objects.count() == 0
+
+
+def test_values_written_once_per_chunk_land_on_every_row(world, make_csv):
+    """The writer puts a chunk's constant values into the statement as literals: a quote in the
+    uploader's name must arrive intact, and each row must carry the actor, time and institution."""
+    user = world.a_staff
+    user.display_name = "O'Neil 林'晓"
+    user.save(update_fields=["display_name"])
+    job = import_file(actor=user, institution=world.bank_a, path=make_csv(person_rows(3)))
+    assert job.created == 3
+    label = str(user)[:60]
+    assert "'" in label
+    creates = CaseEvent.objects.filter(case__institution=world.bank_a, action="create")
+    assert creates.count() == 3
+    assert {(e.actor_id, e.actor_label, e.from_status, e.to_status) for e in creates} == {
+        (user.pk, label, "", "new")
+    }
+    for case in Case.objects.filter(institution=world.bank_a).select_related("debtor"):
+        assert (case.version, case.outcome, case.assignee_id, case.closed_at) == (1, "", None, None)
+        assert case.created_at == case.updated_at == case.status_changed_at
+        assert case.debtor.owner_id == world.bank_a.pk
+        assert {(p.source, p.is_valid, p.opted_out) for p in case.debtor.phones.all()} == {
+            ("import", True, False)
+        }

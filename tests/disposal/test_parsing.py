@@ -299,6 +299,31 @@ def test_xlsx_with_merged_cells_a_title_and_numbers(tmp_path):
     assert first.overdue_since == second.overdue_since == dt.date(2024, 3, 5)
 
 
+def test_the_progress_bar_counts_xlsx_rows_from_the_sheet_dimension(tmp_path):
+    import zipfile
+
+    import xlsxwriter
+
+    from jiefen.disposal.intake.pipeline import count_rows
+
+    path = tmp_path / "c.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("清单").write_row(1233, 0, ["HT9", "陈晓东"])
+    book.add_worksheet("另一张").write_row(9, 0, ["x"])
+    book.close()
+    assert count_rows(path, "xlsx") == 1234  # the first sheet's last row as Excel numbers it
+    # A writer that leaves the dimension out: the count comes from reading the sheet instead.
+    plain = tmp_path / "d.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(plain, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1234:B1234"/>', b"")
+                assert b"<dimension" not in data
+            dst.writestr(item, data)
+    assert count_rows(plain, "xlsx") > 0
+
+
 def test_legacy_xls_files_are_read(tmp_path):
     import xlwt
 

@@ -146,3 +146,58 @@ def test_the_providers_of_the_capabilities_run_on_an_empty_database(db):
     rows, status = providers.collect(local(2026, 6, 1).date())
     assert set(status) == {p.key for p in providers.PROVIDERS}
     assert rows == []
+
+
+def test_the_minute_tick_never_writes_back_the_generation_or_the_lock(some_cases):
+    """A tick that only moves the watermark must not undo a switch or a claim made meanwhile."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cube_refresh(force=True)
+    runs = RefreshState.objects.get().runs
+    with CaptureQueriesContext(connection) as ctx:
+        assert cube_refresh()["rebuilt"] is False
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().upper().startswith("UPDATE") and "stats_refreshstate" in q["sql"]
+    ]
+    assert writes, "the tick moves the watermark"
+    assert not [w for w in writes if '"generation"' in w or '"running_since"' in w]
+    assert RefreshState.objects.get().runs == runs + 1
+
+
+def test_postgres_plans_the_new_generation_on_fresh_statistics(some_cases):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ANALYZE after the copy is PostgreSQL's concern")
+    cube_refresh(force=True)
+    with connection.cursor() as cur:
+        cur.execute("SELECT reltuples FROM pg_class WHERE relname = 'stats_casecube'")
+        estimated = cur.fetchone()[0]
+    assert estimated == CaseCube.objects.count()
+
+
+def test_provider_rows_reach_the_institution_through_the_case_without_joining_it(some_cases, world):
+    """Grouped by the case's institution, looked up per row of the provider's (small) table: never a
+    join that lets the planner scan the whole case table."""
+    from collections import Counter
+
+    from django.db import connection
+    from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
+
+    from jiefen.cases.models import CaseEvent
+    from jiefen.common.clock import SHANGHAI
+
+    want = Counter(
+        (e.at.astimezone(SHANGHAI).date().replace(day=1), e.case.institution_id)
+        for e in CaseEvent.objects.select_related("case")
+    )
+    assert {world.bank_a.pk, world.bank_b.pk} <= {i for _m, i in want}
+    with CaptureQueriesContext(connection) as ctx:
+        got = providers.monthly(CaseEvent.objects.all(), "at", "case__institution_id", n=Count("id"))
+    assert {(providers._month(r["m"]), r["case__institution_id"]): r["n"] for r in got} == want
+    (query,) = [q["sql"] for q in ctx.captured_queries]
+    assert "JOIN" not in query.upper()

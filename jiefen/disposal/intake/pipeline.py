@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,6 +38,8 @@ from .rows import Record, RowError, RowParser
 
 CHUNK_ROWS = 20_000
 
+# Columns each new row binds; the *_FIXED ones are the same for every row of a chunk and go into
+# the statement once (store.Db.insert).
 CASE_FIELDS = (
     "id",
     "number",
@@ -55,8 +59,12 @@ CASE_FIELDS = (
     "prior_negotiation_failed",
     "vulnerable",
     "status",
-    "status_changed_at",
     "stage_due_on",
+    "branch",
+    "debtor",
+)
+CASE_FIXED = (
+    "status_changed_at",
     "outcome",
     "version",
     "enforceable",
@@ -64,37 +72,21 @@ CASE_FIELDS = (
     "updated_at",
     "closed_at",
     "assignee",
-    "branch",
     "court",
-    "debtor",
     "institution",
     "mediator",
 )
-PARTY_FIELDS = (
-    "id",
-    "kind",
-    "name",
-    "id_number",
-    "id_hash",
-    "legal_rep",
-    "region_code",
-    "is_vulnerable",
-    "created_at",
-    "owner",
-)
-PHONE_FIELDS = ("number", "number_hash", "source", "is_valid", "opted_out", "created_at", "party")
-EVENT_FIELDS = (
-    "action",
-    "from_status",
-    "to_status",
-    "actor_label",
-    "reason",
-    "due_on",
-    "data",
-    "at",
-    "actor",
-    "case",
-)
+PARTY_FIELDS = ("id", "kind", "name", "id_number", "id_hash", "legal_rep", "region_code", "is_vulnerable")
+PARTY_FIXED = ("created_at", "owner")
+PHONE_FIELDS = ("number", "number_hash", "party")
+PHONE_FIXED = ("source", "is_valid", "opted_out", "created_at")
+# The creation event of each new case, its triage decision, and a re-import's changes.
+CREATE_EVENT_FIELDS = ("reason", "data", "case")
+CREATE_EVENT_FIXED = ("action", "from_status", "to_status", "actor_label", "due_on", "at", "actor")
+TRIAGE_EVENT_FIELDS = ("action", "to_status", "reason", "due_on", "data", "case")
+TRIAGE_EVENT_FIXED = ("from_status", "actor_label", "at", "actor")
+UPDATE_EVENT_FIELDS = ("action", "from_status", "to_status", "reason", "data", "case")
+UPDATE_EVENT_FIXED = ("actor_label", "due_on", "at", "actor")
 ERROR_FIELDS = ("job", "row", "column", "value", "reason")
 # The case columns a re-import compares, in the order the planner selects them (row[6:18]).
 ROW_FIELDS = (
@@ -169,12 +161,51 @@ def count_rows(path: str | Path, fmt: str) -> int:
             while block := handle.read(1 << 20):
                 lines += block.count(b"\n")
         return lines
+    if fmt == "xlsx":
+        found = _xlsx_dimension_rows(path)
+        if found is not None:
+            return found
     try:
         from python_calamine import CalamineWorkbook
 
         return int(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).total_height or 0)
     except Exception:  # noqa: BLE001 — an estimate only
         return 0
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]+\d+(?::[A-Z]+(\d+))?\"")
+
+
+def _xlsx_dimension_rows(path: str | Path) -> int | None:
+    """The first sheet's last row from its <dimension ref="A1:P100003"> element, read from the first
+    few kilobytes of the sheet's XML: calamine would parse the whole sheet (as long as the import
+    itself reads it) only to count. None when the file does not say (the caller falls back)."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            workbook = book.read("xl/workbook.xml")
+            first = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
+            rels = book.read("xl/_rels/workbook.xml.rels")
+            if first is None:
+                return None
+            for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
+                tag = rel.group(0)
+                if re.search(rb'\bId="' + re.escape(first.group(1)) + rb'"', tag):
+                    target = re.search(rb'\bTarget="([^"]+)"', tag)
+                    break
+            else:
+                return None
+            if target is None:
+                return None
+            name = target.group(1).decode("utf-8").lstrip("/")
+            name = name if name.startswith("xl/") else "xl/" + name
+            with book.open(name) as sheet:
+                head = sheet.read(4096)
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
+        return None
+    match = _DIMENSION.search(head)
+    if match is None:
+        return None
+    return int(match.group(1)) if match.group(1) else 1
 
 
 def find_header(rows: Iterator[tuple[int, list]], custom: dict[str, str] | None) -> tuple[Mapping, list]:
@@ -223,7 +254,10 @@ class Importer:
         self.t_case, self.c_case = table(Case), columns(Case, CASE_FIELDS)
         self.t_party, self.c_party = table(Party), columns(Party, PARTY_FIELDS)
         self.t_phone, self.c_phone = table(PartyPhone), columns(PartyPhone, PHONE_FIELDS)
-        self.t_event, self.c_event = table(CaseEvent), columns(CaseEvent, EVENT_FIELDS)
+        self.t_event = table(CaseEvent)
+        self.c_create = columns(CaseEvent, CREATE_EVENT_FIELDS)
+        self.c_triage = columns(CaseEvent, TRIAGE_EVENT_FIELDS)
+        self.c_update = columns(CaseEvent, UPDATE_EVENT_FIELDS)
         self.t_error, self.c_error = table(ImportRowError), columns(ImportRowError, ERROR_FIELDS)
         self.t_job = table(ImportJob)
         self.now_db = self.db.datetime_value(self.now)
@@ -236,6 +270,23 @@ class Importer:
         self.actor_id = actor.pk if actor else None
         self.actor_label = (str(actor) if actor else "系统")[:60]
         self.job_id = self.job.pk
+        T, F, now_db, inst = self.db.true, self.db.false, self.now_db, self.institution.pk
+
+        def fixed(model, names, values):
+            return list(zip(columns(model, names), values, strict=True))
+
+        self.f_case = fixed(
+            Case, CASE_FIXED, (now_db, "", 1, F, now_db, now_db, None, None, None, inst, None)
+        )
+        self.f_party = fixed(Party, PARTY_FIXED, (now_db, inst))
+        self.f_phone = fixed(PartyPhone, PHONE_FIXED, ("import", T, F, now_db))
+        self.f_create = fixed(
+            CaseEvent,
+            CREATE_EVENT_FIXED,
+            ("create", "", "new", self.actor_label, None, now_db, self.actor_id),
+        )
+        self.f_triage = fixed(CaseEvent, TRIAGE_EVENT_FIXED, ("new", "系统（智能初筛）", now_db, None))
+        self.f_update = fixed(CaseEvent, UPDATE_EVENT_FIXED, (self.actor_label, None, now_db, self.actor_id))
         self._prepared = True
 
     def branches(self) -> dict[str, tuple[int, str]]:
@@ -249,8 +300,15 @@ class Importer:
     def run(self, path: str | Path, fmt: str, *, resume_after: int = 0) -> Outcome:
         if not self._prepared:
             self._prepare()
-        if not self.dry_run:
-            self.db.tune_for_bulk()
+        if self.dry_run:
+            return self._run(path, fmt, resume_after)
+        self.db.tune_for_bulk()
+        try:
+            return self._run(path, fmt, resume_after)
+        finally:
+            self.db.end_bulk()
+
+    def _run(self, path: str | Path, fmt: str, resume_after: int) -> Outcome:
         rows = open_rows(path, fmt)
         mapping, _ = find_header(rows, self.custom)
         missing = missing_columns(mapping, default_product=self.job.default_product)
@@ -421,23 +479,22 @@ class Importer:
             )
 
         # Plan: new parties, phones, cases and events; updates of what changed.
-        new_parties: dict[str, list] = {}
-        party_ids_needed = 0
+        new_parties: dict[str, Record] = {}
         for rec in records:
             if rec.id_hash not in parties and rec.id_hash not in new_parties:
                 new_parties[rec.id_hash] = rec
-                party_ids_needed += 1
         new_cases = [r for r in records if r.contract_no not in existing]
+        # Hash order, and the ids handed out in that order: the random-keyed indexes (id_hash) are
+        # then walked once, left to right, and the table itself is appended to in key order.
+        ordered = sorted(new_parties)
         # A preview allocates nothing: placeholders keep the new parties apart.
         party_ids = (
-            db.next_ids(self.t_party, party_ids_needed)
-            if write
-            else [-(i + 1) for i in range(party_ids_needed)]
+            db.next_ids(self.t_party, len(ordered)) if write else [-(i + 1) for i in range(len(ordered))]
         )
         party_rows = []
         T, F = db.true, db.false
-        now_db = self.now_db
-        for pid, (h, rec) in zip(party_ids, new_parties.items(), strict=True):
+        for pid, h in zip(party_ids, ordered, strict=True):
+            rec = new_parties[h]
             parties[h] = (pid, rec.kind)
             phones_of[pid] = set()
             if write:
@@ -451,36 +508,38 @@ class Importer:
                         rec.legal_rep,
                         rec.region_code,
                         T if rec.vulnerable else F,
-                        now_db,
-                        inst,
                     )
                 )
 
         phone_rows = []
         added_phones: dict[int, list[str]] = {}
+        hash_value, seal_value = seal.hash, seal.seal
         for rec in records:
+            if not rec.phones:
+                continue
             pid = parties[rec.id_hash][0]
             known = phones_of.setdefault(pid, set())
             for number in rec.phones:
-                nh = seal.hash(number)
+                nh = hash_value(number)
                 if nh in known:
                     continue
                 known.add(nh)
                 valid_phones[pid] = valid_phones.get(pid, 0) + 1
                 added_phones.setdefault(pid, []).append(number)
                 if write:
-                    phone_rows.append((seal.seal(number), nh, "import", T, F, now_db, pid))
+                    phone_rows.append((seal_value(number), nh, pid))
 
-        case_rows, event_rows, update_rows = [], [], []
+        case_rows, create_rows, triage_rows, update_rows, update_events = [], [], [], [], []
         ids = db.next_ids(self.t_case, len(new_cases)) if write else [0] * len(new_cases)
         first_seq = Counter.reserve(f"case-{self.year}", len(new_cases)) if (write and new_cases) else 0
         year = self.year
-        actor_id, actor_label, job_id = self.actor_id, self.actor_label, self.job_id
+        job_id = self.job_id
         filename = self.job.filename[:80]
-        create_reason = f"批量导入：{filename}"
+        create_reason = f"批量导入：{filename} 第"
         ruleset = self.ruleset
         match, rule_json = ruleset.match, ruleset.rule_json
-        due = self.due
+        simple_detail, detail = ruleset.simple_detail, ruleset.detail
+        due_simple, due_complex = self.due["disposal"], self.due["mediation_pending"]
         for n, rec in enumerate(new_cases):
             pid = parties[rec.id_hash][0]
             others = creditors.get(rec.id_hash, 0) if creditors else 0
@@ -493,19 +552,31 @@ class Importer:
                 rec.prior_negotiation_failed,
                 others,
             )
-            lost = valid_phones.get(pid, 0) == 0
+            lost = pid not in valid_phones
             if rule is None:
                 counts.simple += 1
-                target, action, complexity = "disposal", "triage_simple", "simple"
             else:
                 counts.complex += 1
-                target, action, complexity = "mediation_pending", "triage_complex", "complex"
             if lost:
                 counts.lost_contact += 1
             if not write:
                 continue
             case_id = ids[n]
-            stage_due = due[target]
+            if rule is None:
+                target, action, complexity, stage_due = "disposal", "triage_simple", "simple", due_simple
+                reason = "智能初筛：" + simple_detail(rec.product, rec.total)
+            else:
+                target, action, complexity, stage_due = (
+                    "mediation_pending",
+                    "triage_complex",
+                    "complex",
+                    due_complex,
+                )
+                reason = "智能初筛：" + detail(
+                    rule, rec.product, rec.total, rec.involves_litigation, rec.involves_petition, others
+                )
+            if lost:
+                reason += "；未提供有效手机号，标记失联"
             case_rows.append(
                 (
                     case_id,
@@ -526,58 +597,14 @@ class Importer:
                     T if rec.prior_negotiation_failed else F,
                     T if rec.vulnerable else F,
                     target,
-                    now_db,
                     stage_due,
-                    "",
-                    1,
-                    F,
-                    now_db,
-                    now_db,
-                    None,
-                    None,
                     rec.branch_id,
-                    None,
                     pid,
-                    inst,
-                    None,
                 )
             )
-            event_rows.append(
-                (
-                    "create",
-                    "",
-                    "new",
-                    actor_label,
-                    f"{create_reason} 第{rec.row}行",
-                    None,
-                    f'{{"job": {job_id}, "row": {rec.row}}}',
-                    now_db,
-                    actor_id,
-                    case_id,
-                )
-            )
-            if rule is None:
-                reason = "智能初筛：" + ruleset.simple_detail(rec.product, rec.total)
-            else:
-                reason = "智能初筛：" + ruleset.detail(
-                    rule, rec.product, rec.total, rec.involves_litigation, rec.involves_petition, others
-                )
-            if lost:
-                reason += "；未提供有效手机号，标记失联"
-            event_rows.append(
-                (
-                    action,
-                    "new",
-                    target,
-                    "系统（智能初筛）",
-                    reason,
-                    stage_due,
-                    rule_json(rule, job_id),
-                    now_db,
-                    None,
-                    case_id,
-                )
-            )
+            row = rec.row
+            create_rows.append((f"{create_reason}{row}行", f'{{"job": {job_id}, "row": {row}}}', case_id))
+            triage_rows.append((action, target, reason, stage_due, rule_json(rule, job_id), case_id))
         counts.created = len(new_cases)
 
         for contract, row in existing.items():
@@ -626,33 +653,28 @@ class Importer:
                     *values[:8],
                     *((T if v else F) for v in values[8:]),
                     T if lost_now else F,
-                    now_db,
+                    self.now_db,
                     row[1],
                 )
             )
-            event_rows.append(
+            update_events.append(
                 (
                     "import_update",
                     row[3],
                     row[3],
-                    actor_label,
                     f"重新导入：{filename} 第{rec.row}行，" + "、".join(_change_label(k) for k in changes),
-                    None,
                     json.dumps({"job": job_id, "row": rec.row, "changes": changes}, ensure_ascii=False),
-                    now_db,
-                    actor_id,
                     row[1],
                 )
             )
         counts.valid = counts.created + counts.updated + counts.unchanged
         if not write:
             return counts
-        # Hash order: the random-keyed indexes (id_hash, number_hash) are then walked once, left to right.
-        party_rows.sort(key=lambda r: r[4])
+        # Hash order for the phones too (their number_hash index is random-keyed).
         phone_rows.sort(key=lambda r: r[1])
-        db.insert(self.t_party, self.c_party, party_rows)
-        db.insert(self.t_phone, self.c_phone, phone_rows)
-        db.insert(self.t_case, self.c_case, case_rows)
+        db.insert(self.t_party, self.c_party, party_rows, self.f_party)
+        db.insert(self.t_phone, self.c_phone, phone_rows, self.f_phone)
+        db.insert(self.t_case, self.c_case, case_rows, self.f_case)
         if update_rows:
             db.executemany(
                 f'UPDATE "{self.t_case}" SET "product_type" = %s, "principal" = %s, "interest" = %s, '
@@ -662,7 +684,10 @@ class Importer:
                 '"version" = "version" + 1 WHERE "id" = %s',
                 update_rows,
             )
-        db.insert(self.t_event, self.c_event, event_rows)
+        # Each case's creation before its triage: the timeline orders events of one moment by id.
+        db.insert(self.t_event, self.c_create, create_rows, self.f_create)
+        db.insert(self.t_event, self.c_triage, triage_rows, self.f_triage)
+        db.insert(self.t_event, self.c_update, update_events, self.f_update)
         return counts
 
     @staticmethod
