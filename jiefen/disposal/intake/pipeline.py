@@ -624,7 +624,7 @@ class Importer:
             changes = self._diff(row, rec, self.present)
             phones_added = added_phones.get(pid, [])
             lost_before = bool(row[4])
-            lost_now = valid_phones.get(pid, 0) == 0
+            lost_now = pid not in valid_phones
             if not changes and not phones_added and lost_before == lost_now:
                 counts.unchanged += 1
                 continue
