@@ -73,6 +73,25 @@ WEAK_DOMAIN_TERMS: tuple[str, ...] = word_list(
     "公积金 助学贷款"
 )
 
+# Subjects people ask the credit window about that no shipped entry answers (the centre's phone, hours
+# and address, reports for foreigners or for use abroad, delivery, scores, other credit bureaus, a
+# report's validity, jobs at the centre, deceased persons, rates and insurance). A question naming one
+# of them whose best entry never uses the term is scaled by ``uncovered_factor``: the nearest entry
+# answers a different question. An entry that does use the term (a new "征信报告能在国外用吗" entry
+# with 国外 in its paraphrases) is not affected, so adding entries needs no change here.
+UNCOVERED_TERMS: tuple[str, ...] = word_list(
+    "电话号码 电话是多少 电话多少 号码是多少 热线 联系方式 邮箱 地址是 地址在 什么位置 在哪个区 "
+    "上班时间 下班 营业时间 办公时间 开门 关门 几点 周末 周六 周日 节假日 午休 "
+    "外国人 外籍 港澳台 护照 军人 军官 "
+    "英文 英语 翻译 公证 签证 出国 国外 海外 留学 "
+    "邮寄 寄到 快递 截图 盖章 纸质版 "
+    "评分 信用分 芝麻 分数 打分 多少分 百行 朴道 "
+    "有效期 "
+    "招聘 公务员 编制 "
+    "去世 过世 死亡 遗产 "
+    "利率 lpr 理赔 保险公司 车险"
+)
+
 _REQUIRES_HEAD = 10
 
 # Where a long question's clauses break: punctuation, and the words people put before the real question.
@@ -122,6 +141,7 @@ class _Params:
     bias: float = -2.87
     weak_domain_factor: float = 0.35
     no_domain_factor: float = 0.25
+    uncovered_factor: float = 0.5
 
 
 def bigrams(normalized: str) -> list[str]:
@@ -153,6 +173,7 @@ class Matcher:
         strong = (*STRONG_DOMAIN_TERMS, *(getattr(entries, "domain_terms", []) or []))
         self.strong_terms = tuple({n for t in strong if (n := self.norm.normalize(t))})
         self.weak_terms = tuple({n for t in WEAK_DOMAIN_TERMS if (n := self.norm.normalize(t))})
+        self.uncovered_terms = tuple({n for t in UNCOVERED_TERMS if (n := self.norm.normalize(t))})
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
         # Subject terms an entry needs ("requires"): without any of them its score is scaled down.
         self._requires: list[tuple[str, ...]] = [
@@ -221,6 +242,11 @@ class Matcher:
         self._entry_post = dict(entry_post)
 
         self._canon_sets = [set(bigrams(self.norm.normalize(e.question))) for e in self.entries]
+        # Each entry's texts, normalised, for the "does the entry talk about this subject" check.
+        self._entry_text = [
+            "|".join(self.norm.normalize(t) for t in (e.question, *e.paraphrases, *e.keywords))
+            for e in self.entries
+        ]
 
     # ----------------------------------------------------------------------------------- scoring
     def _self_score(self, tf: dict[str, int], qlen: int) -> float:
@@ -373,7 +399,14 @@ class Matcher:
         if not any(t in normalized for t in self.strong_terms):
             weak = any(t in normalized for t in self.weak_terms)
             conf *= self.p.weak_domain_factor if weak else self.p.no_domain_factor
+        if self.p.uncovered_factor < 1 and self._uncovered(ranked[0][0], normalized):
+            conf *= self.p.uncovered_factor
         return conf
+
+    def _uncovered(self, ei: int, normalized: str) -> bool:
+        """The question names a subject no text of the entry uses (see ``UNCOVERED_TERMS``)."""
+        text = self._entry_text[ei]
+        return any(t in normalized and t not in text for t in self.uncovered_terms)
 
     # ----------------------------------------------------------------------------------- answer
     def ask(self, question: str) -> Answer:
