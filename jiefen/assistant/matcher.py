@@ -15,8 +15,10 @@ decides), x 0.5 for an entry whose required subject (企业, 公积金 …) the 
 
 Confidence (``Matcher.confidence``): a logistic curve of coverage and of the relative margin over the
 runner-up entry, fitted on labelled questions, multiplied by a domain gate: 1 if the question has a
-credit-report term, 0.35 if it only names a credit product ("信用卡", "房贷"), 0.25 if neither. Below
-``threshold`` the question goes to a human. See docs/assistant.md for the design and its numbers.
+credit-report term, 0.28 if it only names a credit product ("信用卡", "房贷"), 0.25 if neither (both below
+the threshold: such questions always go to a human), and x 0.5 when the question names a subject no
+text of the best entry uses (``UNCOVERED_TERMS``). Below ``threshold`` the question goes to a human.
+See docs/assistant.md for the design and its numbers.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ STRONG_DOMAIN_TERMS: tuple[str, ...] = word_list(
     "信用救助 催收 调解 司法确认 停息挂账 个性化分期 展期 罚息 违约金 冒用 盗用 冒名 铲单 洗白 "
     "征信修复 1次性 不予展示 免申即享 代理维权 代理投诉 代理退保 诉讼时效 呆账 代偿 担保 保证人 "
     "结清 还不上 还不起 欠款 欠费 欠税 授权委托 云闪付 自助机 自助查 债务 共同借款 共同还款 "
-    "宽限期 报送 信用记录 反催收 包下款 下款 声明 晚还 忘还 忘了还 没还 不还 还不了 欠钱 查报告 查几次"
+    "宽限期 报送 信用记录 反催收 包下款 下款 声明 晚还 忘还 忘了还 没还 不还 还不了 欠钱 查报告 查几次 "
+    "报告上 报告里 报告中 报告显示 本人查询 查询次数 查询多 查询太多 还款记录 身份信息 个人信息 客户经理 "
+    "服务态度 态度差"
 )
 WEAK_DOMAIN_TERMS: tuple[str, ...] = word_list(
     "贷款 信用卡 信用 销户 网贷 还款 分期 利息 中介 放贷 额度 借呗 花呗 投诉 柜台 经营贷 房贷 车贷 "
@@ -81,13 +85,13 @@ WEAK_DOMAIN_TERMS: tuple[str, ...] = word_list(
 # with 国外 in its paraphrases) is not affected, so adding entries needs no change here.
 UNCOVERED_TERMS: tuple[str, ...] = word_list(
     "电话号码 电话是多少 电话多少 号码是多少 热线 联系方式 邮箱 地址是 地址在 什么位置 在哪个区 "
-    "上班时间 下班 营业时间 办公时间 开门 关门 几点 周末 周六 周日 节假日 午休 "
+    "号码多少 客服电话 上班时间 下班 营业时间 办公时间 开门 关门 几点 周末 周六 周日 节假日 午休 "
     "外国人 外籍 港澳台 护照 军人 军官 "
-    "英文 英语 翻译 公证 签证 出国 国外 海外 留学 "
+    "英文 英语 翻译 公证 签证 出国 国外 海外 留学 大使馆 领事馆 使馆 "
     "邮寄 寄到 快递 截图 盖章 纸质版 "
     "评分 信用分 芝麻 分数 打分 多少分 百行 朴道 "
     "有效期 "
-    "招聘 公务员 编制 "
+    "招聘 考试 公务员 编制 "
     "去世 过世 死亡 遗产 "
     "利率 lpr 理赔 保险公司 车险"
 )
@@ -139,7 +143,7 @@ class _Params:
     c: float = 7.29
     m: float = 1.80
     bias: float = -2.87
-    weak_domain_factor: float = 0.35
+    weak_domain_factor: float = 0.28
     no_domain_factor: float = 0.25
     uncovered_factor: float = 0.5
 
@@ -152,9 +156,9 @@ def bigrams(normalized: str) -> list[str]:
 class Matcher:
     """Match questions against a knowledge base. Build once; ``ask`` is read-only and thread-safe."""
 
-    # Chosen on the evaluation set: the lowest value handing over at least 91 % of its out-of-scope
-    # questions (every product-only and off-topic one included). See docs/assistant.md.
-    DEFAULT_THRESHOLD = 0.38
+    # The lowest value at which the evaluation set hands over at least 91 % of its out-of-scope
+    # questions and each development set (fresh, fresh3) at least 90 %. See docs/assistant.md.
+    DEFAULT_THRESHOLD = 0.30
 
     def __init__(self, entries: Sequence[Entry], threshold: float | None = None, **params: float) -> None:
         if not entries:

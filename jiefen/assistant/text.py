@@ -116,7 +116,7 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
     "还清": word_list("还完 还清 结清 还上了 还了 全部还"),
     "销户": word_list("销户 销卡 注销"),
     "代理": word_list("委托 代理 代办 代查 代打 代我 替我"),
-    "配偶": word_list("老公 老婆 丈夫 妻子 爱人 配偶 媳妇"),
+    "配偶": word_list("老公 老婆 丈夫 妻子 爱人 配偶 媳妇 那口子 另一半 孩他爸 孩他妈"),
     "企业": word_list("公司 企业"),
     "app": word_list("软件 客户端 app 应用程序"),
     "网上": word_list("网上 线上 网站 互联网 在线"),
@@ -130,6 +130,8 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
     "材料": word_list("带什么证件 带什么 带啥 带哪些 材料 资料 证件 手续 证明材料"),
     "可以": word_list("能不能 可不可以 能否 是否可以 行不行 可以"),
     "不满意": word_list("不满意 不服 不认可 不接受 不认同 有意见 不同意 接受不了 不服气 不能接受 不认这个"),
+    # The paper an agent brings: "授权书" is not a consent question.
+    "委托书": word_list("授权委托书 委托书 授权书"),
     "授权": word_list("同意 授权 允许 签字 许可 批准 签名"),
     # Querying behind one's back: the question is about consent, whatever the words.
     "未经授权": word_list(
