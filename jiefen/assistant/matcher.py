@@ -16,7 +16,7 @@ decides), x 0.5 for an entry whose required subject (企业, 公积金 …) the 
 Confidence (``Matcher.confidence``): a logistic curve of coverage and of the relative margin over the
 runner-up entry, fitted on labelled questions, multiplied by a domain gate: 1 if the question has a
 credit-report term, 0.28 if it only names a credit product ("信用卡", "房贷"), 0.25 if neither (both below
-the threshold: such questions always go to a human), and x 0.5 when the question names a subject no
+the threshold: such questions always go to a human), and x 0.4 when the question names a subject no
 text of the best entry uses (``UNCOVERED_TERMS``). Below ``threshold`` the question goes to a human.
 See docs/assistant.md for the design and its numbers.
 """
@@ -70,7 +70,7 @@ STRONG_DOMAIN_TERMS: tuple[str, ...] = word_list(
     "结清 还不上 还不起 欠款 欠费 欠税 授权委托 云闪付 自助机 自助查 债务 共同借款 共同还款 "
     "宽限期 报送 信用记录 反催收 包下款 下款 声明 晚还 忘还 忘了还 没还 不还 还不了 欠钱 查报告 查几次 "
     "报告上 报告里 报告中 报告显示 本人查询 查询次数 查询多 查询太多 还款记录 身份信息 个人信息 客户经理 "
-    "服务态度 态度差"
+    "服务态度 态度差 告我 起诉我 被起诉 还能告 影响信用 对信用 信用有影响"
 )
 WEAK_DOMAIN_TERMS: tuple[str, ...] = word_list(
     "贷款 信用卡 信用 销户 网贷 还款 分期 利息 中介 放贷 额度 借呗 花呗 投诉 柜台 经营贷 房贷 车贷 "
@@ -145,7 +145,7 @@ class _Params:
     bias: float = -2.87
     weak_domain_factor: float = 0.28
     no_domain_factor: float = 0.25
-    uncovered_factor: float = 0.5
+    uncovered_factor: float = 0.4
 
 
 def bigrams(normalized: str) -> list[str]:
