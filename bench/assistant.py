@@ -192,44 +192,23 @@ def _ref_top1(ref: BigramBM25, rows: list[dict]) -> float:
     return round(sum(ref.top1(r["q"]) == r["intent"] for r in in_scope) / max(1, len(in_scope)), 4)
 
 
-# The held-out set measured once, before the matcher and the knowledge base were changed for it
-# (the matcher of the first assistant commit, threshold 0.4). Recorded here, not re-measured: that
-# matcher no longer exists in the tree. See docs/assistant.md.
-HOLDOUT_BEFORE = {
-    "top1_in_scope": 0.801,
-    "handoff_out_of_scope": 1.0,
-    "scam_recall": 0.84,
-    "scam_fpr": 0.0131,
-}
-
-
-# The two sets of the second round measured with the matcher and knowledge base as they were before
-# that round (threshold 0.35); that code is no longer in the tree. See docs/assistant.md.
-FRESH_BEFORE = {
-    "top1_in_scope": 0.7748,
-    "handoff_out_of_scope": 0.8438,
-    "scam_recall": 1.0,
-    "scam_fpr": 0.028,
-}
-FRESH2_BEFORE = {
-    "top1_in_scope": 0.8,
-    "handoff_out_of_scope": 0.8,
-    "scam_recall": 1.0,
-    "scam_fpr": 0.05,
-}
-# The third round's sets measured with the matcher and knowledge base as they were before that round
-# (threshold 0.38). See docs/assistant.md.
-FRESH3_BEFORE = {
-    "top1_in_scope": 0.8364,
-    "handoff_out_of_scope": 0.8571,
-    "scam_recall": 0.9545,
-    "scam_fpr": 0.0149,
-}
-FRESH4_BEFORE = {
-    "top1_in_scope": 0.76,
-    "handoff_out_of_scope": 0.8,
-    "scam_recall": 1.0,
-    "scam_fpr": 0.008,
+# Each unseen set measured once with the matcher and knowledge base as they were before the round
+# that used it; that code is no longer in the tree, so the figures are recorded, not re-measured.
+# See docs/assistant.md.
+FIRST_MEASUREMENTS = {
+    # The first assistant commit's matcher, threshold 0.4.
+    "holdout": {"top1_in_scope": 0.801, "handoff_out_of_scope": 1.0, "scam_recall": 0.84, "scam_fpr": 0.0131},
+    # Before the second round, threshold 0.35.
+    "fresh": {"top1_in_scope": 0.7748, "handoff_out_of_scope": 0.8438, "scam_recall": 1.0, "scam_fpr": 0.028},
+    "fresh2": {"top1_in_scope": 0.8, "handoff_out_of_scope": 0.8, "scam_recall": 1.0, "scam_fpr": 0.05},
+    # Before the third round, threshold 0.38.
+    "fresh3": {
+        "top1_in_scope": 0.8364,
+        "handoff_out_of_scope": 0.8571,
+        "scam_recall": 0.9545,
+        "scam_fpr": 0.0149,
+    },
+    "fresh4": {"top1_in_scope": 0.76, "handoff_out_of_scope": 0.8, "scam_recall": 1.0, "scam_fpr": 0.008},
 }
 
 
@@ -238,41 +217,24 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kb", default=str(default_kb_path()))
     ap.add_argument("--eval", default=str(data / "assistant_eval.jsonl"))
-    ap.add_argument("--holdout", default=str(data / "assistant_holdout.jsonl"), help="'' to skip")
-    ap.add_argument("--fresh", default=str(data / "assistant_fresh.jsonl"), help="'' to skip")
-    ap.add_argument("--fresh2", default=str(data / "assistant_fresh2.jsonl"), help="'' to skip")
-    ap.add_argument("--fresh3", default=str(data / "assistant_fresh3.jsonl"), help="'' to skip")
-    ap.add_argument("--fresh4", default=str(data / "assistant_fresh4.jsonl"), help="'' to skip")
+    for name in FIRST_MEASUREMENTS:
+        ap.add_argument(f"--{name}", default=str(data / f"assistant_{name}.jsonl"), help="'' to skip")
     ap.add_argument("--threshold", type=float, default=None)
     args = ap.parse_args(argv)
 
     kb = load_kb(args.kb)
     eval_rows = _rows(args.eval)
-    holdout_rows = _rows(args.holdout) if args.holdout else []
-    fresh_rows = _rows(args.fresh) if args.fresh else []
-    fresh2_rows = _rows(args.fresh2) if args.fresh2 else []
-    fresh3_rows = _rows(args.fresh3) if args.fresh3 else []
-    fresh4_rows = _rows(args.fresh4) if args.fresh4 else []
+    unseen = {name: _rows(path) for name in FIRST_MEASUREMENTS if (path := getattr(args, name))}
 
     matcher = Matcher(kb, threshold=args.threshold)
     out: dict = _metrics(matcher.ask, eval_rows)
 
     padded = pad_kb(kb)
-    questions = [
-        r["q"] for r in eval_rows + holdout_rows + fresh_rows + fresh2_rows + fresh3_rows + fresh4_rows
-    ]
+    questions = [r["q"] for rows in (eval_rows, *unseen.values()) for r in rows]
     out.update(_latency(Matcher(padded, threshold=args.threshold).ask, questions))
     out.update({"kb_entries": len(kb), "kb_entries_latency": len(padded), "threshold": matcher.threshold})
-    if holdout_rows:
-        out["holdout"] = {**_metrics(matcher.ask, holdout_rows), "first_measurement": HOLDOUT_BEFORE}
-    if fresh_rows:
-        out["fresh"] = {**_metrics(matcher.ask, fresh_rows), "first_measurement": FRESH_BEFORE}
-    if fresh2_rows:
-        out["fresh2"] = {**_metrics(matcher.ask, fresh2_rows), "first_measurement": FRESH2_BEFORE}
-    if fresh3_rows:
-        out["fresh3"] = {**_metrics(matcher.ask, fresh3_rows), "first_measurement": FRESH3_BEFORE}
-    if fresh4_rows:
-        out["fresh4"] = {**_metrics(matcher.ask, fresh4_rows), "first_measurement": FRESH4_BEFORE}
+    for name, rows in unseen.items():
+        out[name] = {**_metrics(matcher.ask, rows), "first_measurement": FIRST_MEASUREMENTS[name]}
 
     ref = BigramBM25(kb)
     ref_lat = _latency(BigramBM25(padded).top1, questions)
@@ -280,11 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         "method": "raw char-bigram BM25, best paraphrase; no normalising, synonyms, threshold",
         "top1_in_scope": _ref_top1(ref, eval_rows),
         "handoff_out_of_scope": 0.0,
-        **({"holdout_top1_in_scope": _ref_top1(ref, holdout_rows)} if holdout_rows else {}),
-        **({"fresh_top1_in_scope": _ref_top1(ref, fresh_rows)} if fresh_rows else {}),
-        **({"fresh2_top1_in_scope": _ref_top1(ref, fresh2_rows)} if fresh2_rows else {}),
-        **({"fresh3_top1_in_scope": _ref_top1(ref, fresh3_rows)} if fresh3_rows else {}),
-        **({"fresh4_top1_in_scope": _ref_top1(ref, fresh4_rows)} if fresh4_rows else {}),
+        **{f"{name}_top1_in_scope": _ref_top1(ref, rows) for name, rows in unseen.items()},
         "p50_ms": ref_lat["p50_ms"],
         "p99_ms": ref_lat["p99_ms"],
         "p99_wall_ms": ref_lat["p99_wall_ms"],
