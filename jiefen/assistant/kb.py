@@ -119,6 +119,11 @@ def entry_from_dict(raw: Any, index: int) -> Entry:
     source = raw.get("source", "")
     if not isinstance(source, str):
         raise ValueError(f"{where}：字段“source”应为字符串")
+    # ``requires`` and ``cues`` are matcher fields kept in ``extra`` (the database stores them there too),
+    # but a malformed one must fail at load time, not when the matcher is built.
+    for name in ("requires", "cues"):
+        if name in raw and raw[name] is not None:
+            _str_list(raw[name], where, name)
     known = set(REQUIRED_FIELDS) | set(OPTIONAL_FIELDS)
     return Entry(
         id=raw["id"].strip(),

@@ -85,6 +85,7 @@ WEAK_DOMAIN_TERMS: tuple[str, ...] = word_list(
 # with 国外 in its paraphrases) is not affected, so adding entries needs no change here.
 UNCOVERED_TERMS: tuple[str, ...] = word_list(
     "电话号码 电话是多少 电话多少 号码是多少 热线 联系方式 邮箱 地址是 地址在 什么位置 在哪个区 "
+    "人民银行的地址 人民银行地址 办公地址 具体地址 详细地址 地址在哪 "
     "号码多少 客服电话 上班时间 下班 营业时间 办公时间 开门 关门 几点 周末 周六 周日 节假日 午休 "
     "外国人 外籍 港澳台 护照 军人 军官 "
     "英文 英语 翻译 公证 签证 出国 国外 海外 留学 大使馆 领事馆 使馆 "
@@ -128,6 +129,8 @@ class _Params:
     coverage_weight: float = 2.0
     second_doc_weight: float = 0.3
     requires_factor: float = 0.5
+    # Added to the rank score of an entry one of whose ``cues`` the question matches (see ``_cue_hits``).
+    cue_weight: float = 0.5
     core_weight: float = 0.3
     core_min_len: int = 16
     canon_weight: float = 1.0
@@ -184,6 +187,21 @@ class Matcher:
             tuple({n for t in e.extra.get("requires", ()) if (n := self.norm.normalize(t))})
             for e in self.entries
         ]
+        # Cues: per entry, lists of (required word groups, excluded words), see ``_cue_hits``.
+        self._cues: list[tuple[int, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
+        for ei, e in enumerate(self.entries):
+            for cue in e.extra.get("cues", ()) or ():
+                need: list[tuple[str, ...]] = []
+                avoid: list[str] = []
+                for group in cue.split():
+                    neg = group.startswith("!")
+                    alts = tuple({n for a in group.lstrip("!").split("|") if (n := self.norm.normalize(a))})
+                    if neg:
+                        avoid.extend(alts)
+                    elif alts:
+                        need.append(alts)
+                if need:
+                    self._cues.append((ei, tuple(need), tuple(avoid)))
         self._build()
 
     # ----------------------------------------------------------------------------------- index
@@ -320,10 +338,13 @@ class Matcher:
         core = self._core(question, normalized)
         crel, ccov = self._score(grams(core)) if core else ({}, {})
         p = self.p
+        cued = self._cue_hits(normalized)
         out = []
         for ei in set(rel) | set(cov):
             r, c = rel.get(ei, 0.0), cov.get(ei, 0.0)
             score = r + p.coverage_weight * c
+            if ei in cued:
+                score += p.cue_weight
             if core:
                 score += p.core_weight * (crel.get(ei, 0.0) + p.coverage_weight * ccov.get(ei, 0.0))
                 c = max(c, ccov.get(ei, 0.0))
@@ -347,6 +368,19 @@ class Matcher:
             head[i] = (ei, score, r, c)
         head.sort(key=lambda x: -x[1])
         return head, normalized, core
+
+    def _cue_hits(self, normalized: str) -> set[int]:
+        """Entries with a cue the question matches: every word group of the cue has one of its
+        alternatives in the question, and none of its excluded words is there. A cue states the kind of
+        question an entry answers ("撤销|删除|修改 个人声明" for withdrawing a statement) in words the
+        knowledge base can extend, where the paraphrases alone leave two neighbours nearly tied."""
+        hits: set[int] = set()
+        for ei, need, avoid in self._cues:
+            if ei in hits:
+                continue
+            if all(any(a in normalized for a in g) for g in need) and not any(a in normalized for a in avoid):
+                hits.add(ei)
+        return hits
 
     def _local(self, toks: list[str], eis: list[int]) -> dict[int, float]:
         """How well each of a few close candidates is told apart from the others by the question's

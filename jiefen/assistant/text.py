@@ -98,7 +98,9 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
         "删除 删掉 删了 消除 消掉 清除 清掉 抹掉 去掉 消失 铲掉 铲除 清理 清洗 没了 弄掉 去除 抹去 清零 删去 销掉"
     ),
     # Withdrawing something one added (a statement, an application) is not deleting a record.
-    "撤销": word_list("撤销 撤回 取消 撤掉 撤下 作废 撤消 拿掉"),
+    "撤销": word_list(
+        "撤销 撤回 取消 撤掉 撤下 作废 撤消 拿掉 收回 收不回 拿下来 撤下来 撤除 不再保留 不想保留 不想再保留 不保留"
+    ),
     "洗白": word_list("洗白 漂白 弄干净 变干净"),
     "征信修复": word_list("信用修复 修复信用 修复征信 征信修复"),
     "人民银行": word_list("中国人民银行 人民银行征信中心 征信分中心 征信中心 人行 央行 人民银行"),
@@ -111,9 +113,23 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
         "多长时间 多少天 多少年 几天 几年 多久 多长 什么时候 啥时候 几个月 几个工作日 多少个工作日 多少工作日 几日 多少日 几时 何时 啥时间 什么时间 多快"
     ),
     # "怎么办" is left alone on purpose: folding it would eat the "办" of "怎么办理".
-    "怎么": word_list("怎么样 怎么弄 咋弄 如何 怎样 咋 咋整 怎么搞 咋搞"),
+    "怎么": word_list(
+        "怎么样 怎么弄 咋弄 如何 怎样 咋 咋整 怎么搞 咋搞 咋个 怎么个 咋个搞 咋么 咋样 咋办理 怎么整"
+    ),
+    # Spoken forms of "oneself" and of "look".
+    "自己": word_list("自个儿 自个 自家 自己"),
+    "看": word_list("瞅瞅 瞅一眼 瞅 瞧瞧 瞧一眼 瞧 瞄一眼 瞄"),
+    # "揣上哪些东西": the 上哪 of 哪里 must not fire inside 上哪些.
+    "哪些": word_list("上哪些"),
     "什么": word_list("啥 什么"),
-    "还清": word_list("还完 还清 结清 还上了 还了 全部还"),
+    "还清": word_list("还完 还清 结清 还上了 还了 全部还 扣完了 扣完 付清 还光 还干净"),
+    # The paper a lender gives when a loan is paid off, in the words people use for it.
+    "还清证明": word_list(
+        "结清证明 结清单子 结清的单子 结清单 还清的证明 结清的证明 结清凭证 结清的条子 还完的证明"
+    ),
+    # Bad credit in general ("信用搞坏了"): names the subject without a record word.
+    "征信不好": word_list("信用搞坏了 信用搞坏 信用坏了 信用变差 信用差 信用不好 信用烂了 征信差"),
+    "不好": word_list("搞坏了 搞坏 弄坏了 弄坏 变差了 变差 烂了 搞砸了 搞砸"),
     "销户": word_list("销户 销卡 注销"),
     "代理": word_list("委托 代理 代办 代查 代打 代我 替我"),
     "配偶": word_list("老公 老婆 丈夫 妻子 爱人 配偶 媳妇 那口子 另一半 孩他爸 孩他妈"),
@@ -122,23 +138,32 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
     "网上": word_list("网上 线上 网站 互联网 在线"),
     "查": word_list("查询 打印 列印 调取 查看 打一份 打份 拉一份 开一份 打出来 获取"),
     "渠道": word_list("渠道 途径"),
-    "被拒": word_list("被拒 不给贷款 不给我贷款 没批 批不下来 拒贷 不通过 没通过"),
+    # Turned down: a loan, or a dispute ("异议被驳回"); the subject word tells them apart.
+    "被拒": word_list(
+        "被拒 不给贷款 不给我贷款 没批 批不下来 拒贷 不通过 没通过 驳回 被驳回 给否了 被否了 否了 被打回 给打回 走不通 "
+        "不予更正 没改成"
+    ),
     "信用卡": word_list("信用卡 贷记卡"),
     "哪里": word_list(
         "哪儿 哪里 什么地方 何处 哪个地方 哪个部门 哪个网点 在哪里 去哪里 上哪里 到哪里 在哪 去哪 上哪 到哪 哪能"
     ),
-    "材料": word_list("带什么证件 带什么 带啥 带哪些 材料 资料 证件 手续 证明材料"),
-    "可以": word_list("能不能 可不可以 能否 是否可以 行不行 可以"),
+    "材料": word_list(
+        "带什么证件 带什么 带啥 带哪些 材料 资料 证件 手续 证明材料 带哪些东西 带啥东西 带什么东西 揣上哪些 揣哪些 "
+        "拿上哪些 要准备啥 准备啥 准备什么 需要准备"
+    ),
+    "可以": word_list("能不能 可不可以 能否 是否可以 行不行 可以 允许吗 允不允许 行得通吗 中不中 成不成"),
     "不满意": word_list("不满意 不服 不认可 不接受 不认同 有意见 不同意 接受不了 不服气 不能接受 不认这个"),
     # The paper an agent brings: "授权书" is not a consent question.
     "委托书": word_list("授权委托书 委托书 授权书"),
-    "授权": word_list("同意 授权 允许 签字 许可 批准 签名"),
+    "授权": word_list("同意 授权 允许 签字 许可 批准 签名 点头 点头同意"),
     # Querying behind one's back: the question is about consent, whatever the words.
     "未经授权": word_list(
         "未经授权 未经同意 未经允许 没经过我同意 没经我同意 没有经过我同意 不经过我同意 没经过我允许 没授权 "
         "没有授权 背着我 私自 偷偷 没经过同意 不经我同意 没问过我 瞒着我 不知情 没跟我说"
     ),
-    "修改": word_list("修改 更改 改动 改一下 改改 变更 重新写 重写"),
+    "修改": word_list(
+        "修改 更改 改动 改一下 改改 变更 重新写 重写 调整 改几句 改几个字 推翻重来 换种写法 换个写法 换个说法"
+    ),
     "更正": word_list("更正 改正 纠正 改过来 改掉"),
     "银行": word_list("金融机构 放贷机构 贷款机构 报送机构 数据提供者 银行"),
     "答复": word_list("回复 答复 回应 反馈 回音 答覆"),
@@ -148,7 +173,7 @@ SYNONYM_GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "身份证": word_list("身份证件 身份证"),
     "他人": word_list(
-        "家人 亲戚 朋友 同事 子女 父母 我妈 我爸 妈妈 爸爸 儿子 女儿 别人 他人 其他人 第三方 家属 亲属 亲人 父亲 母亲 孩子 哥哥 姐姐 弟弟 妹妹 兄弟 姐妹 对象 男朋友 女朋友 老人"
+        "家人 亲戚 朋友 同事 子女 父母 我妈 我爸 妈妈 爸爸 儿子 女儿 别人 他人 其他人 第三方 家属 亲属 亲人 父亲 母亲 孩子 哥哥 姐姐 弟弟 妹妹 兄弟 姐妹 对象 男朋友 女朋友 老人 邻居 大爷 大妈 老爷子 老太太 老人家 闺女 公公 婆婆 岳父 岳母 丈母娘 舅舅 叔叔 阿姨 表哥 表姐 堂哥 侄子 外甥 室友 同学 老乡"
     ),
     "本人到场": word_list("本人到场 亲自去 本人去 本人必须去 本人来"),
     # Refusing to pay or hire is evidence for "do it yourself", not for the scam it names.
@@ -169,6 +194,8 @@ _POST_FOLD: dict[str, str] = {
 _POST_FOLD_RE = re.compile("|".join(sorted(map(re.escape, _POST_FOLD), key=len, reverse=True)))
 # "打/拉/开 (一份/个) 征信" is asking for the report: it becomes 查征信 and keeps the domain word 征信.
 _GET_REPORT_RE = re.compile(r"(?:打|拉|开|调)(?:一份|一下|个|份|下)?(?=征信)")
+# "看(看/一下/一眼) (我/自己)(的) 征信" is asking for one's report too ("看"  also stands for 瞅/瞧 here).
+_LOOK_REPORT_RE = re.compile(r"看(?:看|一下|下|一眼)?(?:我|俺|自己|我自己)?的?(?=(?:企业|他人|配偶)?的?征信)")
 
 _BASE_SYNONYMS: dict[str, str] = {
     surface: canon for canon, surfaces in SYNONYM_GROUPS.items() for surface in surfaces
@@ -242,6 +269,7 @@ class Normalizer:
         text = self._pre(text)
         text = self._syn_re.sub(lambda m: self._table[m.group(0)], text)
         text = _GET_REPORT_RE.sub("查", text)
+        text = _LOOK_REPORT_RE.sub("查", text)
         return _POST_FOLD_RE.sub(lambda m: _POST_FOLD[m.group(0)], text)
 
     def tokens(self, text: str) -> list[str]:

@@ -388,6 +388,46 @@ def test_requires_is_read_from_the_file(tmp_path):
     assert m.rank("单位征信在哪查")[0][0][0] == 1
 
 
+def test_cues_are_read_from_the_file_and_settle_a_near_tie(tmp_path):
+    data = [
+        {
+            "id": "add",
+            "category": "statement",
+            "question": "怎么加个人声明",
+            "paraphrases": ["个人声明去哪办"],
+            "answer": "柜台。",
+        },
+        {
+            "id": "withdraw",
+            "category": "statement",
+            "question": "个人声明能撤销吗",
+            "paraphrases": ["个人声明去哪撤"],
+            "answer": "可以。",
+            # every group must be there (alternatives with |), none of the ! words; surface forms are fine
+            "cues": ["撤回|删掉|不想要 个人声明 !逾期"],
+        },
+    ]
+    kb = load_kb(write(tmp_path, "kb.json", data))
+    assert kb[1].extra["cues"] == ["撤回|删掉|不想要 个人声明 !逾期"]
+    assert Matcher(kb, cue_weight=0).rank("个人声明不想要了")[0][0][0] == 0, (
+        "without the cue: a near tie, lost"
+    )
+    m = Matcher(kb)
+    assert m.rank("个人声明不想要了")[0][0][0] == 1
+    assert m.rank("个人声明去哪办")[0][0][0] == 0
+    assert m._cue_hits(m.norm.normalize("个人声明能删掉逾期吗")) == set()
+    data[1]["cues"] = "撤回 个人声明"
+    with pytest.raises(ValueError, match="cues"):
+        load_kb(write(tmp_path, "bad.json", data))
+
+
+def test_everyday_words_fold_onto_the_knowledge_base_words():
+    assert normalize("想瞅一眼我自个儿的信用记录，咋个搞") == normalize("想看看自己的征信，怎么弄")
+    assert "哪里" not in normalize("帮邻居大爷去开征信，我得揣上哪些东西")
+    assert normalize("异议给否了") == normalize("异议被驳回") == normalize("异议没通过")
+    assert normalize("要一张结清的单子") == normalize("要一张结清证明")
+
+
 def test_a_family_member_filing_a_complaint_is_not_a_paid_agent():
     assert not detect_scam("本人委托女儿代理投诉此事，银行乱扣年费").flagged
     assert detect_scam("受客户委托代理投诉，专业代理维权，帮客户停息挂账减免罚息，成功后收取服务费").flagged
