@@ -11,12 +11,13 @@ preamble also has its asking clause (the last one) scored on its own, added with
 Second stage, over the ten best: + the Dice overlap of bigrams with the entry's canonical question,
 + the local discrimination among the five best (``_local``: the question's terms weighted by how few of
 those close candidates use them, so the action word that separates two entries on one subject
-decides), x 0.5 for an entry whose required subject (企业, 公积金 …) the question never names.
+decides), x 0.5 for an entry whose required subject (企业, 公积金 …) the question never names; and
++ 0.5 for an entry one of whose ``cues`` (word groups, in the knowledge base) the question matches.
 
 Confidence (``Matcher.confidence``): a logistic curve of coverage and of the relative margin over the
 runner-up entry, fitted on labelled questions, multiplied by a domain gate: 1 if the question has a
 credit-report term, 0.28 if it only names a credit product ("信用卡", "房贷"), 0.25 if neither (both below
-the threshold: such questions always go to a human), and x 0.4 when the question names a subject no
+the threshold: such questions always go to a human), and x 0.35 when the question names a subject no
 text of the best entry uses (``UNCOVERED_TERMS``). Below ``threshold`` the question goes to a human.
 See docs/assistant.md for the design and its numbers.
 """
@@ -148,7 +149,7 @@ class _Params:
     bias: float = -2.87
     weak_domain_factor: float = 0.28
     no_domain_factor: float = 0.25
-    uncovered_factor: float = 0.4
+    uncovered_factor: float = 0.35
 
 
 def bigrams(normalized: str) -> list[str]:
