@@ -228,7 +228,7 @@ def import_job_cancel(*, actor, job_id: int) -> ImportJob:
     return job
 
 
-def import_job_run(*, job_id: int, now: dt.datetime | None = None, after_chunk=None) -> ImportJob:
+def import_job_run(*, job_id: int, now: dt.datetime | None = None, after_commit=None) -> ImportJob:
     """Write the valid rows. A job found half-done (the worker died) resumes after its last chunk."""
     job = ImportJob.objects.select_related("institution", "uploaded_by").get(pk=job_id)
     if job.status not in {S.QUEUED, S.IMPORTING}:
@@ -243,7 +243,7 @@ def import_job_run(*, job_id: int, now: dt.datetime | None = None, after_chunk=N
     job.refresh_from_db()
     try:
         outcome = Importer(
-            job=job, custom_mapping=custom_mapping(job.institution), now=now, after_chunk=after_chunk
+            job=job, custom_mapping=custom_mapping(job.institution), now=now, after_commit=after_commit
         ).run(job.path, job.fmt, resume_after=resume)
     except ImportKilled:
         raise
@@ -295,7 +295,7 @@ def import_file(
     default_product: str = "",
     source: str = "command",
     now: dt.datetime | None = None,
-    after_chunk=None,
+    after_commit=None,
 ) -> ImportJob:
     """Upload, check and import in one go (the command and the API's `confirm=true`)."""
     job = import_job_create(
@@ -318,7 +318,7 @@ def import_file(
             job.refresh_from_db()
             return job
     ImportJob.objects.filter(pk=job.pk).update(status=S.QUEUED)
-    return import_job_run(job_id=job.pk, now=now, after_chunk=after_chunk)
+    return import_job_run(job_id=job.pk, now=now, after_commit=after_commit)
 
 
 @transaction.atomic

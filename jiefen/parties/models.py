@@ -63,7 +63,9 @@ class PartyPhone(models.Model):
         RECOVERY = "recovery", "失联修复"
         STAFF = "staff", "工作人员录入"
 
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="phones")
+    # No index of its own: party_phone_unique (party, number_hash) serves every look-up by party, and
+    # a second index on the same column cost every phone an imported file adds.
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="phones", db_index=False)
     number = EncryptedTextField("号码")
     number_hash = models.CharField(max_length=64, db_index=True, editable=False)
     source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.IMPORT)

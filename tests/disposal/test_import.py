@@ -122,8 +122,8 @@ def test_killing_an_import_midway_and_running_it_again_gives_the_clean_result(wo
     clean = import_file(actor=world.a_staff, institution=world.bank_a, path=path_a)
     assert clean.created == 40
 
-    def crash(chunks):
-        if chunks == 2:
+    def crash(commits):
+        if commits == 2:
             raise ImportKilled
 
     job = import_job_create(
@@ -132,17 +132,18 @@ def test_killing_an_import_midway_and_running_it_again_gives_the_clean_result(wo
     ImportJob.objects.filter(pk=job.pk).update(status="queued")
     from jiefen.disposal.intake import pipeline
 
-    original = pipeline.CHUNK_ROWS
-    pipeline.CHUNK_ROWS = 7
+    original = pipeline.CHUNK_ROWS, pipeline.COMMIT_ROWS
+    # Seven rows a chunk and a commit after every chunk: the crash comes after two commits.
+    pipeline.CHUNK_ROWS = pipeline.COMMIT_ROWS = 7
     try:
         with pytest.raises(ImportKilled):
-            import_job_run(job_id=job.pk, after_chunk=crash)
+            import_job_run(job_id=job.pk, after_commit=crash)
         job.refresh_from_db()
         assert job.status == "importing" and job.position > 0
         assert Case.objects.filter(institution=world.bank_b).count() == 14
         done = import_job_run(job_id=job.pk)
     finally:
-        pipeline.CHUNK_ROWS = original
+        pipeline.CHUNK_ROWS, pipeline.COMMIT_ROWS = original
     assert done.status == "done" and done.created == 40
     a, b = snapshot(world.bank_a), snapshot(world.bank_b)
     assert a.keys() == b.keys()
@@ -151,6 +152,38 @@ def test_killing_an_import_midway_and_running_it_again_gives_the_clean_result(wo
     again = import_file(actor=world.b_staff, institution=world.bank_b, path=make_csv(rows))
     assert (again.created, again.unchanged) == (0, 40)
     assert Case.objects.filter(institution=world.bank_b).count() == 40
+
+
+def test_one_transaction_spans_several_chunks_and_a_crash_keeps_only_whole_commits(world, make_csv):
+    from jiefen.disposal.intake import pipeline
+
+    rows = person_rows(40, seed=9)
+    job = import_job_create(
+        actor=world.a_staff, institution=world.bank_a, upload=make_csv(rows), filename="a.csv"
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status="queued")
+    seen = []
+
+    def crash(commits):
+        seen.append(Case.objects.filter(institution=world.bank_a).count())
+        if commits == 1:
+            raise ImportKilled
+
+    original = pipeline.CHUNK_ROWS, pipeline.COMMIT_ROWS
+    pipeline.CHUNK_ROWS, pipeline.COMMIT_ROWS = 7, 21
+    try:
+        with pytest.raises(ImportKilled):
+            import_job_run(job_id=job.pk, after_commit=crash)
+        # Three chunks of seven made the first commit; the fourth chunk never started.
+        assert seen == [21]
+        job.refresh_from_db()
+        assert job.status == "importing" and job.created == 21
+        assert Case.objects.filter(institution=world.bank_a).count() == 21
+        done = import_job_run(job_id=job.pk)
+    finally:
+        pipeline.CHUNK_ROWS, pipeline.COMMIT_ROWS = original
+    assert (done.status, done.created) == ("done", 40)
+    assert Case.objects.filter(institution=world.bank_a).count() == 40
 
 
 def test_a_crash_inside_a_chunk_leaves_no_half_written_chunk(world, make_csv, monkeypatch):
