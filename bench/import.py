@@ -301,7 +301,7 @@ def floor_calamine(path: Path) -> float:
 def parse_only(path: Path, fmt: str) -> float:
     """The importer's read and validation of every row, without the database: what intake adds to
     the reader before any write."""
-    from jiefen.disposal.intake.pipeline import find_header
+    from jiefen.disposal.intake.feed import find_header
     from jiefen.disposal.intake.reader import open_rows
     from jiefen.disposal.intake.rows import RowParser
 

@@ -186,6 +186,83 @@ def test_one_transaction_spans_several_chunks_and_a_crash_keeps_only_whole_commi
     assert Case.objects.filter(institution=world.bank_a).count() == 40
 
 
+def errors_of(job):
+    return sorted(ImportRowError.objects.filter(job=job).values_list("row", "column", "value", "reason"))
+
+
+def test_a_big_file_read_in_a_second_process_imports_exactly_as_in_one(world, make_csv, monkeypatch):
+    from jiefen.disposal.intake import feed, pipeline
+
+    TriageRule.objects.filter(kind="multi_creditor").update(active=False)
+    rows = person_rows(30, seed=11)
+    rows[3][2] = "350102199001011235"  # a wrong check digit
+    rows[4][5] = "-5"  # a negative amount
+    rows[7][0] = rows[6][0]  # a duplicate contract number
+    rows[9][3] = ""  # no phone: lost contact
+    rows[12][5] = "90000.00"  # complex
+    path = make_csv(rows)
+    here = import_file(actor=world.a_staff, institution=world.bank_a, path=path)
+
+    started = []
+    real_start = feed.multiprocessing.get_context("spawn").Process.start
+
+    def start(self):
+        started.append(self.name)
+        return real_start(self)
+
+    monkeypatch.setattr(feed, "PROCESS_ROWS", 0)
+    monkeypatch.setattr(feed.multiprocessing.get_context("spawn").Process, "start", start)
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 8)  # several chunks cross the pipe
+    there = import_file(actor=world.b_staff, institution=world.bank_b, path=make_csv(rows))
+    assert started == ["jiefen-import-reader"]
+    counts = ("status", "rows", "created", "rejected", "simple", "complex", "lost_contact")
+    assert [getattr(there, k) for k in counts] == [getattr(here, k) for k in counts]
+    assert (there.created, there.rejected) == (27, 3)
+    assert errors_of(there) == errors_of(here) and len(errors_of(there)) == 3
+    a, b = snapshot(world.bank_a), snapshot(world.bank_b)
+    assert a.keys() == b.keys() and all(a[k][1:] == b[k][1:] for k in a)
+    # The ID numbers and phones sealed in the second process read back with the platform's key.
+    debtor = Case.objects.get(institution=world.bank_b, contract_no=rows[0][0]).debtor
+    assert debtor.id_number == rows[0][2] and debtor.id_hash == lookup_hash(rows[0][2])
+    assert [p.number for p in debtor.phones.all()] == [rows[0][3]]
+
+    # A re-import through the second process records what changed.
+    rows[0][5] = "13000.00"
+    again = import_file(actor=world.b_staff, institution=world.bank_b, path=make_csv(rows))
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 26)
+    case = Case.objects.get(institution=world.bank_b, contract_no=rows[0][0])
+    assert case.principal == Decimal("13000.00")
+    assert case.events.filter(action="import_update").count() == 1
+
+
+def test_the_second_process_reports_a_file_without_a_header_and_stops_with_the_writer(
+    world, make_csv, tmp_path, monkeypatch
+):
+    import multiprocessing
+
+    from jiefen.disposal.intake import feed, pipeline
+
+    monkeypatch.setattr(feed, "PROCESS_ROWS", 0)
+    bad = tmp_path / "no-header.csv"
+    bad.write_text("这是一份说明\n没有表头\n", encoding="utf-8")
+    job = import_file(actor=world.a_staff, institution=world.bank_a, path=bad)
+    assert job.status == "failed" and "未找到表头" in job.message
+
+    # The writer is killed after its first commit: the reading process does not outlive it.
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 5)
+    monkeypatch.setattr(pipeline, "COMMIT_ROWS", 5)
+
+    def crash(commits):
+        raise ImportKilled
+
+    with pytest.raises(ImportKilled):
+        import_file(
+            actor=world.a_staff, institution=world.bank_a, path=make_csv(person_rows(20)), after_commit=crash
+        )
+    assert Case.objects.filter(institution=world.bank_a).count() == 5
+    assert not [p for p in multiprocessing.active_children() if p.name == "jiefen-import-reader"]
+
+
 def test_a_crash_inside_a_chunk_leaves_no_half_written_chunk(world, make_csv, monkeypatch):
     from jiefen.disposal.intake import store
 

@@ -10,7 +10,7 @@ from jiefen.common.errors import ApplicationError
 from jiefen.common.identifiers import id_check_char
 from jiefen.demo.fake import id_number, mobile, uscc_number
 from jiefen.disposal.intake.columns import map_header, missing_columns, normalize_header
-from jiefen.disposal.intake.pipeline import find_header
+from jiefen.disposal.intake.feed import find_header
 from jiefen.disposal.intake.reader import detect_encoding, file_format, open_rows
 from jiefen.disposal.intake.rows import RowParser, check_char
 from jiefen.disposal.intake.values import parse_bool, parse_date, parse_money, parse_product, split_phones

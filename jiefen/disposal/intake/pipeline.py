@@ -16,8 +16,8 @@ import json
 import re
 import time
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -35,9 +35,9 @@ from jiefen.parties.models import Party, PartyPhone
 
 from ..models import ImportJob, ImportRowError
 from ..triage import RuleSet
-from .columns import HEADER_SCAN_ROWS, LABELS, Mapping, looks_like_header, map_header, missing_columns
-from .reader import open_rows
-from .rows import Record, RowError, RowParser
+from .columns import LABELS, Mapping, missing_columns
+from .feed import Prepared, Source, feed
+from .rows import RowError
 
 CHUNK_ROWS = 20_000
 # One transaction spans chunks until it holds this many rows or has been open this long. A commit
@@ -219,18 +219,6 @@ def _xlsx_dimension_rows(path: str | Path) -> int | None:
     return int(match.group(1)) if match.group(1) else 1
 
 
-def find_header(rows: Iterator[tuple[int, list]], custom: dict[str, str] | None) -> tuple[Mapping, list]:
-    """Skip title rows until the header; returns the mapping and the rows read past it (none)."""
-    for row_number, cells in rows:
-        if looks_like_header(cells, custom):
-            return map_header(list(cells), row_number, custom), []
-        if row_number >= HEADER_SCAN_ROWS:
-            break
-    raise ApplicationError(
-        "未找到表头：前30行中没有包含“合同编号”“借款人”“证件号码”等列名的行", code="no_header"
-    )
-
-
 class Importer:
     """One pass over the file. `dry_run` validates and plans (the preview) without writing cases."""
 
@@ -252,7 +240,6 @@ class Importer:
         self.chunk_rows = chunk_rows or CHUNK_ROWS
         self.after_commit = after_commit
         self.ruleset = RuleSet.load()
-        self.seen: dict[str, int] = {}
         self._commits = 0
         self._txn: ExitStack | None = None
         self._txn_rows = 0
@@ -261,10 +248,9 @@ class Importer:
 
     # ---- set-up ---------------------------------------------------------------------------------
     def _prepare(self):
-        from .store import Db, Sealer, columns, table
+        from .store import Db, columns, table
 
         self.db = Db()
-        self.sealer = Sealer()
         self.t_case, self.c_case = table(Case), columns(Case, CASE_FIELDS)
         self.t_party, self.c_party = table(Party), columns(Party, PARTY_FIELDS)
         self.t_phone, self.c_phone = table(PartyPhone), columns(PartyPhone, PHONE_FIELDS)
@@ -329,8 +315,29 @@ class Importer:
             self.db.end_bulk()
 
     def _run(self, path: str | Path, fmt: str, resume_after: int) -> Outcome:
-        rows = open_rows(path, fmt)
-        mapping, _ = find_header(rows, self.custom)
+        src = Source(
+            path=str(path),
+            fmt=fmt,
+            custom=self.custom,
+            default_product=self.job.default_product,
+            branches=self.branches(),
+            region_code=self.institution.region_code,
+            today=clock.local_date(self.now),
+            resume_after=resume_after,
+            chunk_rows=self.chunk_rows,
+        )
+        with closing(feed(src, total_rows=self.job.total_rows)) as items:
+            mapping = next(items)
+            self._check_columns(mapping)
+            total = Counts()
+            sample: list[RowError] = []
+            last_row = mapping.header_row
+            for records, errors, last_row, final in items:
+                total.add(self._flush(records, errors, last_row, final=final))
+                sample.extend(errors[: max(0, 200 - len(sample))])
+        return Outcome(total, mapping, last_row, sample)
+
+    def _check_columns(self, mapping: Mapping) -> None:
         missing = missing_columns(mapping, default_product=self.job.default_product)
         if missing:
             # Keep what was read so the page can offer the columns for the institution to name.
@@ -348,62 +355,10 @@ class Importer:
         if "branch" in cols:
             present.add("branch_id")
         self.present = frozenset(present)
-        parser = RowParser(
-            mapping,
-            default_product=self.job.default_product,
-            branches=self.branches(),
-            region_code=self.institution.region_code,
-            today=clock.local_date(self.now),
-        )
-        total = Counts()
-        records: list[Record] = []
-        errors: list[RowError] = []
-        data_rows = 0
-        last_row = mapping.header_row
-        sample: list[RowError] = []
-        for row_number, cells in rows:
-            if row_number <= resume_after:
-                # Already committed: only remember its contract number for duplicate detection.
-                if not parser.is_skippable(cells):
-                    contract = parser.contract_of(cells)
-                    if contract:
-                        self.seen.setdefault(contract, row_number)
-                continue
-            last_row = row_number
-            if parser.is_skippable(cells):
-                continue
-            record, row_errors = parser.parse(row_number, cells)
-            if record is None and not row_errors:
-                continue
-            data_rows += 1
-            contract = record.contract_no if record is not None else parser.contract_of(cells)
-            if contract:
-                first = self.seen.setdefault(contract, row_number)
-                if first != row_number and record is not None:
-                    row_errors = [
-                        (
-                            row_number,
-                            mapping.header_of(parser.i_contract),
-                            contract,
-                            f"合同编号与第{first}行重复",
-                        )
-                    ]
-                    record = None
-            if record is not None:
-                records.append(record)
-            else:
-                errors.extend(row_errors)
-            if data_rows >= self.chunk_rows:
-                total.add(self._flush(records, errors, last_row))
-                sample.extend(errors[: max(0, 200 - len(sample))])
-                records, errors, data_rows = [], [], 0
-        total.add(self._flush(records, errors, last_row, final=True))
-        sample.extend(errors[: max(0, 200 - len(sample))])
-        return Outcome(total, mapping, last_row, sample)
 
     # ---- one chunk -----------------------------------------------------------------------------
     def _flush(
-        self, records: list[Record], errors: list[RowError], last_row: int, final: bool = False
+        self, records: list[Prepared], errors: list[RowError], last_row: int, final: bool = False
     ) -> Counts:
         if self.dry_run:
             counts = self._plan_and_write(records, errors, write=False)
@@ -449,13 +404,11 @@ class Importer:
                 [(job, r, c[:100], str(v)[:200], reason[:300]) for r, c, v, reason in errors],
             )
 
-    def _plan_and_write(self, records: list[Record], errors: list[RowError], *, write: bool) -> Counts:
+    def _plan_and_write(self, records: list[Prepared], errors: list[RowError], *, write: bool) -> Counts:
         counts = Counts(rows=len(records) + len({e[0] for e in errors}), rejected=len({e[0] for e in errors}))
         if not records:
             return counts
-        db, seal, inst = self.db, self.sealer, self.institution.pk
-        for rec in records:
-            rec.id_hash = seal.hash(rec.id_number)
+        db, inst = self.db, self.institution.pk
         by_contract = {r.contract_no: r for r in records}
         hashes = list({r.id_hash for r in records})
 
@@ -507,7 +460,7 @@ class Importer:
             )
 
         # Plan: new parties, phones, cases and events; updates of what changed.
-        new_parties: dict[str, Record] = {}
+        new_parties: dict[str, Prepared] = {}
         for rec in records:
             if rec.id_hash not in parties and rec.id_hash not in new_parties:
                 new_parties[rec.id_hash] = rec
@@ -531,7 +484,7 @@ class Importer:
                         pid,
                         rec.kind,
                         rec.name,
-                        seal.seal(rec.id_number),
+                        rec.id_sealed,
                         h,
                         rec.legal_rep,
                         rec.region_code,
@@ -541,21 +494,19 @@ class Importer:
 
         phone_rows = []
         added_phones: dict[int, list[str]] = {}
-        hash_value, seal_value = seal.hash, seal.seal
         for rec in records:
             if not rec.phones:
                 continue
             pid = parties[rec.id_hash][0]
             known = phones_of.setdefault(pid, set())
-            for number in rec.phones:
-                nh = hash_value(number)
+            for number, nh, sealed in rec.phones:
                 if nh in known:
                     continue
                 known.add(nh)
                 valid_phones[pid] = valid_phones.get(pid, 0) + 1
                 added_phones.setdefault(pid, []).append(number)
                 if write:
-                    phone_rows.append((seal_value(number), nh, pid))
+                    phone_rows.append((sealed, nh, pid))
 
         case_rows, create_rows, triage_rows, update_rows, update_events = [], [], [], [], []
         ids = db.next_ids(self.t_case, len(new_cases)) if write else [0] * len(new_cases)
@@ -571,9 +522,10 @@ class Importer:
         for n, rec in enumerate(new_cases):
             pid = parties[rec.id_hash][0]
             others = creditors.get(rec.id_hash, 0) if creditors else 0
+            total = Decimal(rec.total)
             rule = match(
                 rec.product,
-                rec.total,
+                total,
                 rec.kind,
                 rec.involves_litigation,
                 rec.involves_petition,
@@ -592,7 +544,7 @@ class Importer:
             case_id = ids[n]
             if rule is None:
                 target, action, complexity, stage_due = "disposal", "triage_simple", "simple", due_simple
-                reason = "智能初筛：" + simple_detail(rec.product, rec.total)
+                reason = "智能初筛：" + simple_detail(rec.product, total)
             else:
                 target, action, complexity, stage_due = (
                     "mediation_pending",
@@ -601,7 +553,7 @@ class Importer:
                     due_complex,
                 )
                 reason = "智能初筛：" + detail(
-                    rule, rec.product, rec.total, rec.involves_litigation, rec.involves_petition, others
+                    rule, rec.product, total, rec.involves_litigation, rec.involves_petition, others
                 )
             if lost:
                 reason += "；未提供有效手机号，标记失联"
@@ -719,16 +671,17 @@ class Importer:
         return counts
 
     @staticmethod
-    def _diff(row: tuple, rec: Record, present: frozenset[str]) -> dict:
+    def _diff(row: tuple, rec: Prepared, present: frozenset[str]) -> dict:
         changes: dict = {}
         for offset, name in enumerate(ROW_FIELDS):
             if name not in present:
                 continue
             old, new = row[6 + offset], getattr(rec, name)
+            # The record's money is already text with two decimals, its date ISO text.
             if name in MONEY:
-                old, new = _money(old), f"{new:.2f}"
+                old = _money(old)
             elif name == "overdue_since":
-                old, new = _date(old), (new.isoformat() if new else None)
+                old = _date(old)
             elif name in FLAGS:
                 old = bool(old)
             if old != new:

@@ -192,11 +192,15 @@ class Sealer:
     """jiefen.common.crypto.encrypt and lookup_hash, for a million values: the same output format,
     without the per-call settings look-ups and system calls (nonces come from one urandom read)."""
 
-    def __init__(self):
-        self._aead = AESGCM(settings.FIELD_ENCRYPTION_KEY)
+    def __init__(self, encryption_key: bytes | None = None, lookup_key: bytes | None = None):
+        # The keys are given explicitly in the import's reading process, which has no settings.
+        encryption_key = encryption_key or settings.FIELD_ENCRYPTION_KEY
+        lookup_key = lookup_key or settings.LOOKUP_HASH_KEY
+        self.keys = (encryption_key, lookup_key)
+        self._aead = AESGCM(encryption_key)
         # HMAC-SHA256 with the key's inner and outer pads hashed once (RFC 2104): the same digest
         # as hmac.new(key, value, sha256), a third cheaper per value.
-        key = settings.LOOKUP_HASH_KEY
+        key = lookup_key
         if len(key) > 64:
             key = hashlib.sha256(key).digest()
         key = key.ljust(64, b"\0")
