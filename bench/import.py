@@ -408,6 +408,8 @@ def main() -> None:
         result["duplicates"] = total - distinct
         result["cases"] = total
     result["peak_rss_mb"] = peak_rss_mb()
+    # The second process that reads a big file (jiefen.disposal.intake.feed), reported apart.
+    result["reader_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     print(json.dumps(result, ensure_ascii=False))
     from django.db import connection
 
