@@ -139,19 +139,20 @@ class Db:
     def tune_for_bulk(self) -> None:
         """SQLite settings of this connection for a bulk load (end_bulk puts them back).
 
-        A larger page cache keeps the index pages of a million rows in memory. The write-ahead log is
-        checkpointed every ~1 GiB instead of every 4 MB: a chunk dirties pages all over the random
-        keyed-hash indexes, and a checkpoint after every chunk copied (and fsynced) those same pages
-        into the database file again and again; with a large interval each page is copied once per
-        checkpoint. Durability is unchanged (synchronous stays as configured): a killed import loses
-        at most the chunk being written, exactly as before.
+        A larger page cache (128 MiB) keeps the hot index pages in memory; 256 and 768 MiB were no
+        faster on a 1 M-row import, and the memory is better left to the reading process. The
+        write-ahead log is checkpointed every ~1 GiB instead of every 4 MB: a transaction dirties
+        pages all over the random keyed-hash indexes, and a checkpoint after every one copied (and
+        fsynced) those same pages into the database file again and again; with a large interval
+        each page is copied once per checkpoint. Durability is unchanged (synchronous stays as
+        configured): a killed import loses at most the transaction being written.
         """
         if self.sqlite and not getattr(self, "_bulk", None):
             saved = {}
             for name in ("cache_size", "wal_autocheckpoint", "journal_size_limit"):
                 saved[name] = self.fetch(f"PRAGMA {name}")[0][0]
             self._bulk = saved
-            self.execute("PRAGMA cache_size = -262144")  # 256 MiB
+            self.execute("PRAGMA cache_size = -131072")  # 128 MiB
             self.execute("PRAGMA wal_autocheckpoint = 262144")  # pages of 4 KiB: 1 GiB
             # Once checkpointed, the log file shrinks back instead of keeping its peak size on disk.
             self.execute("PRAGMA journal_size_limit = 67108864")
