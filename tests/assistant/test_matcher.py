@@ -196,6 +196,8 @@ def test_it_flags_a_paid_complaint_agent():
         "代理退保，全额退回保费，只收30%手续费",
         "我想花钱把信用卡逾期记录删掉，找谁能办",
         "徵信洗白，內部關係，保證成功",
+        "谁有高手能把我的逾期消掉，给报酬",
+        "专业帮您向银行投诉要回利息，成功后抽两成",
     ],
 )
 def test_it_flags_scam_pitches(text):
@@ -221,6 +223,7 @@ def test_it_does_not_flag_a_question_about_scams(matcher):
         "被征信修复公司骗了怎么报警",
         "查征信要交手续费吗",
         "银行可以帮我申请停息挂账吗",
+        "我欠的钱里三成是罚息，能减免吗",
     ],
 )
 def test_it_does_not_flag_honest_questions(text):
