@@ -229,7 +229,7 @@ def import_job_cancel(*, actor, job_id: int) -> ImportJob:
 
 
 def import_job_run(*, job_id: int, now: dt.datetime | None = None, after_commit=None) -> ImportJob:
-    """Write the valid rows. A job found half-done (the worker died) resumes after its last chunk."""
+    """Write the valid rows. A job found half-done (the worker died) resumes after its last commit."""
     job = ImportJob.objects.select_related("institution", "uploaded_by").get(pk=job_id)
     if job.status not in {S.QUEUED, S.IMPORTING}:
         return job

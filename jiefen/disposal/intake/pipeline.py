@@ -370,13 +370,12 @@ class Importer:
             self._txn.enter_context(transaction.atomic())
             self._txn_rows, self._txn_started = 0, time.monotonic()
             # The first statement writes, so SQLite takes its write lock before anything is read.
-            self._progress(Counts(), last_row)
+            self._progress(Counts(), None)
             self.db.lock_institution(self.institution.pk)
-        else:
-            self._progress(Counts(), last_row)
         counts = self._plan_and_write(records, errors, write=True)
         self._write_errors(errors)
-        self._progress(counts, None)
+        # The position moves in the chunk's transaction: it commits with the rows it covers.
+        self._progress(counts, last_row)
         self._txn_rows += len(records) + len(errors)
         if final or self._txn_rows >= COMMIT_ROWS or time.monotonic() - self._txn_started >= COMMIT_SECONDS:
             txn, self._txn = self._txn, None
