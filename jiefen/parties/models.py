@@ -28,7 +28,9 @@ class Party(models.Model):
     kind = models.CharField("类型", max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL)
     name = models.CharField("姓名/名称", max_length=100)
     id_number = EncryptedTextField("证件号码", blank=True, help_text="身份证号或统一社会信用代码")
-    id_hash = models.CharField(max_length=64, db_index=True, blank=True, editable=False)
+    # Indexed in Meta.indexes, not with db_index: on PostgreSQL db_index on a CharField adds a second,
+    # varchar_pattern_ops index for LIKE, which no one runs on a hash and every import pays for.
+    id_hash = models.CharField(max_length=64, blank=True, editable=False)
     legal_rep = models.CharField("法定代表人", max_length=50, blank=True)
     region_code = models.CharField("行政区划代码", max_length=6, blank=True)
     is_vulnerable = models.BooleanField("困难群体", default=False)
@@ -42,6 +44,7 @@ class Party(models.Model):
                 fields=["owner", "id_hash"], condition=~models.Q(id_hash=""), name="party_owner_id_unique"
             )
         ]
+        indexes = [models.Index(fields=["id_hash"], name="party_id_hash")]
 
     def __str__(self) -> str:
         return self.name
@@ -67,7 +70,8 @@ class PartyPhone(models.Model):
     # a second index on the same column cost every phone an imported file adds.
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="phones", db_index=False)
     number = EncryptedTextField("号码")
-    number_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    # Indexed in Meta.indexes (no LIKE index on PostgreSQL; see Party.id_hash).
+    number_hash = models.CharField(max_length=64, editable=False)
     source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.IMPORT)
     is_valid = models.BooleanField("有效", default=True)
     opted_out = models.BooleanField("拒收短信", default=False)
@@ -76,6 +80,7 @@ class PartyPhone(models.Model):
     class Meta:
         ordering = ["-is_valid", "id"]
         constraints = [models.UniqueConstraint(fields=["party", "number_hash"], name="party_phone_unique")]
+        indexes = [models.Index(fields=["number_hash"], name="party_phone_number_hash")]
         verbose_name = "联系电话"
         verbose_name_plural = "联系电话"
 

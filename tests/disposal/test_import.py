@@ -472,3 +472,28 @@ def test_values_written_once_per_chunk_land_on_every_row(world, make_csv):
         assert {(p.source, p.is_valid, p.opted_out) for p in case.debtor.phones.all()} == {
             ("import", True, False)
         }
+
+
+@pytest.mark.django_db
+def test_the_keyed_hash_and_case_number_columns_carry_one_index_each():
+    """Every index an import writes to costs every row: a hash or case number gets exactly one
+    (PostgreSQL adds a LIKE index for db_index/unique on a CharField, which no query uses)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for table, column in (
+            ("parties_party", "id_hash"),
+            ("parties_partyphone", "number_hash"),
+            ("cases_case", "number"),
+        ):
+            constraints = connection.introspection.get_constraints(cur, table)
+            single = [
+                name
+                for name, c in constraints.items()
+                if c["columns"] == [column] and (c["index"] or c["unique"])
+            ]
+            assert len(single) == 1, (table, column, single)
+            if connection.vendor == "postgresql":
+                cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+                names = [row[0] for row in cur.fetchall()]
+                assert not [n for n in names if n.endswith("_like")], names
