@@ -3,7 +3,7 @@
 Run from the repository root (pure Python, no Django needed):
 
     python bench/assistant.py [--kb FILE] [--eval FILE] [--holdout FILE|''] [--fresh FILE|'']
-                              [--fresh2 FILE|''] … [--fresh6 FILE|''] [--threshold T]
+                              [--fresh2 FILE|''] … [--fresh8 FILE|''] [--threshold T]
 
 Prints one JSON line. Top-level accuracy keys are the evaluation set's (the set the matcher was tuned
 on); ``holdout`` has the held-out set's (never tuned on) and the figures recorded on it before any
@@ -13,7 +13,9 @@ errors, ``fresh2`` halfway through it and only measured), and ``fresh3``/``fresh
 (``fresh3`` written before any change of that round, then used to look at errors; ``fresh4`` written
 before that reading and measured once at the end), and ``fresh5``/``fresh6`` for the fourth round
 (both written before any change of that round; ``fresh6`` then used to look at errors, ``fresh5``
-measured once more at the end only). Latency is measured on the knowledge base padded to
+measured once more at the end only), ``fresh7``/``fresh8`` for the sixth (``fresh7`` measured before
+the fifth round's paraphrases, then used to look at errors; ``fresh8`` measured once at the end of
+the sixth, then its scam misses read). Latency is measured on the knowledge base padded to
 200 entries (see ``pad_kb``), over every question of all sets, repeated: ``p50_ms``/``p99_ms`` are CPU time of the answering thread (the cost
 of a question), ``*_wall_ms`` wall-clock time (which also shows how busy the machine is; see
 ``load_avg_1m``). ``reference`` is a plain character-bigram BM25 over the same entries (raw text, no
@@ -223,6 +225,22 @@ FIRST_MEASUREMENTS = {
         "handoff_out_of_scope": 0.9677,
         "scam_recall": 0.8125,
         "scam_fpr": 0.0071,
+    },
+    # Written by another author before the fifth round's paraphrases landed; measured with the
+    # knowledge base of before that round, then used to look at errors (sixth round).
+    "fresh7": {
+        "top1_in_scope": 0.8511,
+        "handoff_out_of_scope": 0.9688,
+        "scam_recall": 0.9333,
+        "scam_fpr": 0.0061,
+    },
+    # Written by a third author during the sixth round without seeing any set, the knowledge base or
+    # the rules; measured once with the sixth round's matcher before its scam misses were read.
+    "fresh8": {
+        "top1_in_scope": 0.9296,
+        "handoff_out_of_scope": 0.9677,
+        "scam_recall": 0.75,
+        "scam_fpr": 0.025,
     },
 }
 

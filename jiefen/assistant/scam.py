@@ -56,7 +56,7 @@ def _re(*parts: str) -> re.Pattern[str]:
 
 
 # Things a record can be: the object of a deletion.
-_RECORD = r"(征信|信用|逾期|不良|黑名单|污点|呆账|记录|失信|黑户|网贷|查询记录|花了|黑了)"
+_RECORD = r"(征信|征x|信用|逾期|不良|黑名单|污点|呆账|记录|失信|黑户|网贷|查询记录|花了|黑了)"
 # Verbs that always mean "alter the credit record" in this domain.
 _STRONG_VERB = r"(修复|洗白|漂白|铲单|铲掉|铲除|洗掉|洗干净|洗一下|洗征信)"
 # Verbs that do so only near a record noun ("删除个人声明" is legitimate).
@@ -78,24 +78,27 @@ AGENT = _re(
     r"帮(你|您|客户|大家)?.{0,4}(跟|和|与).{0,6}(谈|协商)",
     r"债务(优化|规划|重组中介|重组公司|咨询公司) 反催收 包装.{0,6}(资料|流水|征信|下款|贷款|负债)",
     r"(停催|停止催收).{0,8}(收费|会员|服务费)",
+    # A seller's offer to negotiate for the debtor ("可协商停息分期", "上岸找我"), a packaging fee.
+    r"(可|能|帮)(你|您)?协商(停息|分期|减免|还款|延期) 上岸找我 包装费",
     r"(出具|代开|开具|伪造|做)(假的?)?(困难|贫困|病情|失业|收入)?证明",
 )
 # Strong phrases: flag alone unless the sentence asks about legitimacy, warns, or reports a loss.
 STRONG = _re(
     r"铲单 (修复|洗白|铲单|征信|信用)(公司|机构|团队|服务|中介|工作室|师) 内部(渠道|关系|操作|人员) 反催收 代理退保",
     r"征信优化 优化征信 信用优化 报告优化 修复征信包 黑客",
+    r"(人行|央行|银行|征信中心)(里|内部)?有(关系|人|熟人)",
     r"(收徒|带徒|教|培训|招代理|加盟).{0,6}(征信修复|修复征信|信用修复|修复信用|铲单|洗白) 黑户.{0,4}(也能|都能|照样|包)(下款|贷款|借到|下卡)",
 )
 GUARANTEE = _re(
     r"包(成功|过|下款|下卡|批|贷|你|您|办|消|删|通过) 百分(之)?百 100% 保证.{0,6}(成功|删|消|去|弄|搞|处理|下款|通过|不展示) 成功率",
-    r"不成功不(收|要)(费|钱) 无效(全额)?退款 全额退 (有|走|找)(渠道|关系|门路) 特殊渠道",
+    r"不成功不(收|要)(费|钱) 无效(全额)?退款 不成功(全额)?退(款|钱|费) 全额退 (有|走|找)(渠道|关系|门路) 特殊渠道",
     r"内部.{0,3}(渠道|关系|操作|人员|朋友|人|资源) 先办事后(付|收)",
     r"当天(见效|处理|删除|消除|搞定) \d+天(内)?(消除|删除|见效|搞定|处理|删) 秒(删|消|批)",
     r"快速(铲|删|消|修复|处理|洗|提升) 一周内(删除|消除) 都能处理 全部(清除|删除|消除)",
     r"(1|一)次(搞定|解决|处理好|清零) 包搞定",
 )
 _AMOUNT = r"(\d+(元|万|千|百|k)|[一二两三四五六七八九十几]+[千万百])"
-_NOT = r"(不|没|无|免|别|不用|不想|不要|无需|不需要|不必|不肯|拒绝)"
+_NOT = r"(不能|不可以|不会|不该|不应该|不|没|无|免|别|不用|不想|不要|无需|不需要|不必|不肯|拒绝)"
 # Money stated as a fact or a price; question forms are handled separately.
 # An amount is a price only next to a paying verb or fee word; "5000元的逾期" is the debt itself.
 MONEY_FIRM = _re(
@@ -112,15 +115,22 @@ MONEY_SOFT = re.compile(r"(收费|花钱|交钱|给钱|付钱|要钱|多少钱|�
 # A money word that ends the question ("办下来得花多少钱") asks a price; it does not state one.
 _QUESTION_AFTER = re.compile(r"^(.{0,3}(吗|么|嘛|不|没|\?|？|呢)|[?？。!！]*$)")
 _QUESTION_BEFORE = re.compile(r"(要不要|需不需要|需要|会不会|是否|收不收|有没有|要|用不用)$")
+_REFUSED_COMPANY = (
+    r"(花钱|交钱|付钱|掏钱)?(去)?(找|信|相信|理|联系|用)(什么|那些|这些|这种|那种)?(征信|信用)?(修复|洗白)"
+    r"(公司|机构|中介|团队)"
+)
 # Negated money or negated hiring is the opposite of a scam signal: strip before matching.
 NEGATED = _re(
+    # "不想(花钱)找修复公司，自己能改吗": refusing the company is the opposite of hiring it. Before the
+    # negated money below, which would otherwise take "不想花钱" and leave "找修复公司".
+    _NOT + _REFUSED_COMPANY,
     _NOT + r"(花|交|收|付|给|要|掏|出)?(冤枉|任何|一分)?(钱|费)",
     _NOT + r"(找|信|相信|理|联系)(人|中介|公司|机构|谁|代理|他们|这些|那些)",
     r"免费",
 )
 # The writer wants to hire somebody to do it.
 HIRE = _re(
-    r"找(人|谁|关系|中介|公司|机构|门路|渠道|黑客|内部|个|一个|懂行) 请(人|个)",
+    r"找(人(?!民)|谁|关系|中介|公司|机构|门路|渠道|黑客|内部|个|一个|懂行) 找[“\"']?(老师|大师|师傅) 请(人|个)",
     r"(谁|有没有人|哪里|哪儿|哪个|求个)(大神|高手|能人|牛人|大佬|师傅)?(能|可以|会)?(帮|办|弄|处理|删|消|洗|修|把) 想花钱 花钱(把|让|帮|找|请) 中间人",
     r"(有没有|有啥|有什么)(门路|路子|渠道|关系) 谁有(门路|路子|渠道|关系)",
 )
@@ -130,6 +140,8 @@ CLAIM = _re(
     r"(说|称|声称|承诺|表示|保证|讲).{0,6}(能|可以|可|会|帮)",
     r"(一个人|有个人|某人|那人|这人|那个人)(说|称|声称|自称).{0,6}(能|可以|可|会|帮)",
     r"(私聊|私信|加v|加微|vx|微信|qq|联系(我|我们|方式)|有需要的?联系|咨询热线|详聊|电联)",
+    # An advert's link ("点击链接了解详情"); "短信让我点链接" reports a message, it does not offer.
+    r"链接了解 点击了解 点击查看详情 详情点击 回t退订 退订回t",
     r"我们(可以|能|专门|专业|有|帮) 专业(处理|修复|团队|征信|洗|铲|删|代理) (可以|能)帮(你|您|忙)",
     r"找我们 工作室 本公司 我们公司 承接 全国可办 欢迎咨询 诚信经营 团队 了解一下 签合同",
 )
@@ -154,7 +166,7 @@ SKEPTIC = _re(
 # Reporting a loss or reporting the offer to the police: the person needs the victim's answer, not a
 # warning against paying.
 VICTIM = _re(
-    r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 (人|他|他们|中介|公司)跑了 被坑 举报 报警 报案"
+    r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 (人|他|他们|中介|公司)跑了 被坑 举报 报警 报案 把我拉黑 拉黑了我"
 )
 # "帮你投诉银行要回利息" is an agent's pitch, not a victim's report.
 _AGENT_PROMISE = re.compile(r"帮(你|您|客户|大家)")
@@ -182,10 +194,10 @@ def detect_scam(text: str) -> ScamResult:
     t = light_normalize(text)
     skeptic = bool(SKEPTIC.search(t))
     victim = bool(VICTIM.search(t))
-    strong = bool(STRONG.search(t))
     # A guarantee is read before negations are removed: "不成功不收费" is a promise, not a refusal.
     guarantee = bool(GUARANTEE.search(t))
     t_clean = NEGATED.sub("", t)
+    strong = bool(STRONG.search(t_clean))
     target = bool(TARGET.search(t_clean))
     agent = bool(AGENT.search(t_clean))
     money_concrete, money_firm, money_asked = _money(t_clean)
