@@ -1,7 +1,7 @@
 """Knowledge-base file format: load, validate, export. Pure Python (no Django).
 
 A knowledge base is a JSON or YAML file holding either a list of entries or a mapping
-``{"entries": [...], "synonyms": {...}, "domain_terms": [...]}``. Each entry needs ``id``,
+``{"entries": [...], "synonyms": {...}, "domain_terms": [...], "uncovered_terms": [...]}``. Each entry needs ``id``,
 ``category``, ``question``, ``paraphrases`` and ``answer``; ``source``, ``reviewed_on``,
 ``keywords`` and ``synonyms`` are optional. See docs/assistant.md for the full description.
 """
@@ -54,17 +54,20 @@ class Entry:
 
 
 class KnowledgeBase(list[Entry]):
-    """A list of entries that also carries the file's top-level synonyms and domain terms."""
+    """A list of entries that also carries the file's top-level synonyms, domain terms and uncovered
+    subjects."""
 
     def __init__(
         self,
         entries: list[Entry] | None = None,
         synonyms: dict[str, list[str]] | None = None,
         domain_terms: list[str] | None = None,
+        uncovered_terms: list[str] | None = None,
     ) -> None:
         super().__init__(entries or [])
         self.synonyms: dict[str, list[str]] = synonyms or {}
         self.domain_terms: list[str] = domain_terms or []
+        self.uncovered_terms: list[str] = uncovered_terms or []
 
 
 def default_kb_path() -> Path:
@@ -167,6 +170,7 @@ def _parse(path: Path) -> Any:
 def kb_from_data(data: Any) -> KnowledgeBase:
     synonyms: dict[str, list[str]] = {}
     domain_terms: list[str] = []
+    uncovered_terms: list[str] = []
     if isinstance(data, dict):
         if "entries" not in data:
             raise ValueError("知识库文件应为条目列表，或包含“entries”字段的对象")
@@ -174,6 +178,8 @@ def kb_from_data(data: Any) -> KnowledgeBase:
             synonyms = _synonyms(data["synonyms"], "知识库顶层")
         if "domain_terms" in data and data["domain_terms"]:
             domain_terms = _str_list(data["domain_terms"], "知识库顶层", "domain_terms")
+        if "uncovered_terms" in data and data["uncovered_terms"]:
+            uncovered_terms = _str_list(data["uncovered_terms"], "知识库顶层", "uncovered_terms")
         data = data["entries"]
     if not isinstance(data, list):
         raise ValueError("知识库文件应为条目列表，或包含“entries”字段的对象")
@@ -185,7 +191,7 @@ def kb_from_data(data: Any) -> KnowledgeBase:
         if e.id in seen:
             raise ValueError(f"{_where(i, data[i])}：id“{e.id}”与第 {seen[e.id] + 1} 条重复")
         seen[e.id] = i
-    return KnowledgeBase(entries, synonyms, domain_terms)
+    return KnowledgeBase(entries, synonyms, domain_terms, uncovered_terms)
 
 
 def load_kb(path: str | Path) -> KnowledgeBase:
@@ -199,13 +205,16 @@ def dump_kb(entries: list[Entry], path: str | Path) -> None:
     items = [e.to_dict() for e in entries]
     synonyms = getattr(entries, "synonyms", {}) or {}
     domain_terms = getattr(entries, "domain_terms", []) or []
+    uncovered_terms = getattr(entries, "uncovered_terms", []) or []
     data: Any = items
-    if synonyms or domain_terms:
+    if synonyms or domain_terms or uncovered_terms:
         data = {"entries": items}
         if synonyms:
             data["synonyms"] = synonyms
         if domain_terms:
             data["domain_terms"] = domain_terms
+        if uncovered_terms:
+            data["uncovered_terms"] = uncovered_terms
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 

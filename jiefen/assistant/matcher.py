@@ -85,7 +85,8 @@ WEAK_DOMAIN_TERMS: tuple[str, ...] = word_list(
 # report's validity, jobs at the centre, deceased persons, rates and insurance). A question naming one
 # of them whose best entry never uses the term is scaled by ``uncovered_factor``: the nearest entry
 # answers a different question. An entry that does use the term (a new "征信报告能在国外用吗" entry
-# with 国外 in its paraphrases) is not affected, so adding entries needs no change here.
+# with 国外 in its paraphrases) is not affected, so adding entries needs no change here. A knowledge-base
+# file adds its own with the top-level `uncovered_terms` (a centre knows what its window is asked).
 UNCOVERED_TERMS: tuple[str, ...] = word_list(
     "电话号码 电话是多少 电话多少 号码是多少 热线 联系方式 邮箱 地址是 地址在 什么位置 在哪个区 "
     "人民银行的地址 人民银行地址 办公地址 具体地址 详细地址 地址在哪 "
@@ -93,7 +94,7 @@ UNCOVERED_TERMS: tuple[str, ...] = word_list(
     "外国人 外籍 港澳台 护照 军人 军官 "
     "英文 英语 翻译 公证 签证 出国 国外 海外 留学 大使馆 领事馆 使馆 "
     "邮寄 寄到 快递 截图 盖章 纸质版 "
-    "评分 信用分 芝麻 分数 打分 多少分 百行 朴道 "
+    "评分 信用分 芝麻 支付分 分数 打分 多少分 百行 朴道 "
     "有效期 真伪 验真 防伪 "
     "招聘 考试 公务员 编制 "
     "去世 过世 死亡 遗产 "
@@ -183,7 +184,8 @@ class Matcher:
         strong = (*STRONG_DOMAIN_TERMS, *(getattr(entries, "domain_terms", []) or []))
         self.strong_terms = tuple({n for t in strong if (n := self.norm.normalize(t))})
         self.weak_terms = tuple({n for t in WEAK_DOMAIN_TERMS if (n := self.norm.normalize(t))})
-        self.uncovered_terms = tuple({n for t in UNCOVERED_TERMS if (n := self.norm.normalize(t))})
+        uncovered = (*UNCOVERED_TERMS, *(getattr(entries, "uncovered_terms", []) or []))
+        self.uncovered_terms = tuple({n for t in uncovered if (n := self.norm.normalize(t))})
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
         # Subject terms an entry needs ("requires"): without any of them its score is scaled down.
         self._requires: list[tuple[str, ...]] = [

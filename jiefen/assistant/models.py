@@ -137,7 +137,7 @@ class KbEvent(models.Model):
 class KbState(models.Model):
     """One row. `revision` grows with every publication; processes compare it to their cached matcher.
 
-    The file format's top-level `synonyms` and `domain_terms` live here too (they belong to the whole
+    The file format's top-level `synonyms`, `domain_terms` and `uncovered_terms` live here too (they belong to the whole
     knowledge base, not to an entry); they come from a loaded file and go back out on export.
     """
 
@@ -145,6 +145,7 @@ class KbState(models.Model):
     changed_at = models.DateTimeField(null=True, blank=True)
     synonyms = models.JSONField(default=dict, blank=True)
     domain_terms = models.JSONField(default=list, blank=True)
+    uncovered_terms = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = "知识库发布状态"

@@ -74,6 +74,7 @@ def published_kb(*, include_open: bool = False) -> KnowledgeBase:
         [version_to_entry(v) for v in versions],
         synonyms=dict(state.synonyms) if state else {},
         domain_terms=list(state.domain_terms) if state else [],
+        uncovered_terms=list(state.uncovered_terms) if state else [],
     )
 
 

@@ -700,12 +700,13 @@ def kb_load(
             )
             _event(v, "import", "", KbVersion.Status.REVIEW, actor, "文件导入，待审核", now)
         counts["created" if created else "updated"] += 1
-    # The file's top-level synonyms and domain terms apply to the whole knowledge base.
+    # The file's top-level synonyms, domain terms and uncovered subjects apply to the whole knowledge base.
     state, _ = KbState.objects.get_or_create(pk=1)
-    globals_changed = publish and (state.synonyms != kb.synonyms or state.domain_terms != kb.domain_terms)
+    fresh = (kb.synonyms, kb.domain_terms, kb.uncovered_terms)
+    globals_changed = publish and (state.synonyms, state.domain_terms, state.uncovered_terms) != fresh
     if globals_changed:
-        state.synonyms, state.domain_terms = kb.synonyms, kb.domain_terms
-        state.save(update_fields=["synonyms", "domain_terms"])
+        state.synonyms, state.domain_terms, state.uncovered_terms = fresh
+        state.save(update_fields=["synonyms", "domain_terms", "uncovered_terms"])
     if publish and (counts["created"] or counts["updated"] or globals_changed):
         _bump_revision(now)
     return counts

@@ -202,6 +202,7 @@ def test_export_round_trips_a_yaml_file_with_extra_fields_and_global_synonyms(db
             {
                 "synonyms": {"征信": ["小本本"]},
                 "domain_terms": ["助贷"],
+                "uncovered_terms": ["积分"],
                 "entries": [
                     {
                         "id": "b.one",
@@ -236,6 +237,7 @@ def test_export_round_trips_a_yaml_file_with_extra_fields_and_global_synonyms(db
     back = load_kb(out)
     assert [e.to_dict() for e in back] == [e.to_dict() for e in original], "file order and every field kept"
     assert back.synonyms == {"征信": ["小本本"]} and back.domain_terms == ["助贷"]
+    assert back.uncovered_terms == ["积分"]
     runtime.invalidate()
     assert runtime.get_matcher().ask("营业厅能查征信吗").intent == "b.one", "the loaded synonyms are used"
 

@@ -555,3 +555,23 @@ def test_questions_doubting_repair_and_victims_are_not_flagged(text):
 )
 def test_pitches_using_doubting_words_are_still_flagged(text):
     assert detect_scam(text).flagged, text
+
+
+def test_a_knowledge_base_file_adds_its_own_uncovered_subjects(kb, tmp_path):
+    """A centre knows what its window is asked that no entry answers: naming such a subject in the
+    file's top-level uncovered_terms hands the question over instead of answering the nearest entry."""
+    question = "信用卡积分会上征信吗"
+    assert not Matcher(kb).ask(question).handoff
+    path = tmp_path / "centre.json"
+    path.write_text(
+        json.dumps({"entries": [e.to_dict() for e in kb], "uncovered_terms": ["积分"]}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    mine = load_kb(path)
+    assert mine.uncovered_terms == ["积分"]
+    answer = Matcher(mine).ask(question)
+    assert answer.handoff and answer.intent is None
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"entries": [e.to_dict() for e in kb], "uncovered_terms": "积分"}), "utf-8")
+    with pytest.raises(ValueError, match="uncovered_terms"):
+        load_kb(bad)
