@@ -145,6 +145,8 @@ CLAIM = _re(
     r"我们(可以|能|专门|专业|有|帮) 专业(处理|修复|团队|征信|洗|铲|删|代理) (可以|能)帮(你|您|忙)",
     r"找我们 工作室 本公司 我们公司 承接 全国可办 欢迎咨询 诚信经营 团队 了解一下 签合同",
 )
+# What a paid credit service is about, for an advert that names no deletion ("网贷黑？先交定金，加V").
+CREDIT_BUSINESS = re.compile(r"(征信|征x|逾期|网贷|信用卡|贷款|下款|黑户|债务|欠款|催收|上岸|负债|额度)")
 # Legit context that makes a money *question* innocent ("一次性修复会不会收费").
 LEGIT_CONTEXT = _re(
     r"一次性 1次性 免申即享 官方 政策 人民银行 人行 央行 异议 个人声明 本人声明",
@@ -166,7 +168,7 @@ SKEPTIC = _re(
 # Reporting a loss or reporting the offer to the police: the person needs the victim's answer, not a
 # warning against paying.
 VICTIM = _re(
-    r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 (人|他|他们|中介|公司)跑了 被坑 举报 报警 报案 把我拉黑 拉黑了我"
+    r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 (人|他|他们|中介|公司)跑了 被坑 举报 报警 报案 把我拉黑 拉黑了我 人找不到 找不到人"
 )
 # "帮你投诉银行要回利息" is an agent's pitch, not a victim's report.
 _AGENT_PROMISE = re.compile(r"帮(你|您|客户|大家)")
@@ -229,6 +231,10 @@ def detect_scam(text: str) -> ScamResult:
         reasons.append("询问付费删除或修复征信记录的价格")
     if strong and not skeptic:
         reasons.append("使用“铲单”“征信修复公司”“内部渠道”等黑灰产话术")
+    # A price and a contact hook on a credit subject is an advert for a paid service, whatever it
+    # promises in words the rules above do not know.
+    if money_concrete and claim and not reasons and CREDIT_BUSINESS.search(t_clean):
+        reasons.append("有偿办理征信、贷款或债务业务的广告")
     signals = sum((target, agent, guarantee, money_firm, hire, claim, strong))
     score = min(1.0, 0.2 * signals + (0.4 if reasons else 0.0))
     return ScamResult(bool(reasons), reasons, round(score, 2))

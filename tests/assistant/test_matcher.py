@@ -203,6 +203,8 @@ def test_it_flags_a_paid_complaint_agent():
         "逾期上岸找我，可协商停息分期，服务费好说",
         "修复公司承诺不成功全额退款，让我先转3000",
         "征X逾期可消，详情点击，回T退订",
+        "信用卡逾期不用慌，专人一对一办理，收费透明，有需要联系",
+        "网贷太多下不了款？服务费800，私信",
     ],
 )
 def test_it_flags_scam_pitches(text):
@@ -235,6 +237,8 @@ def test_it_does_not_flag_a_question_about_scams(matcher):
         "既然征信不能花钱修复，那一次性信用修复又是什么",
         "交了钱给修复公司，对方把我拉黑了，怎么办",
         "不想花钱找修复公司，怎么自己提异议",
+        "交了钱给做征信的中介，现在人找不到了",
+        "我想咨询一下信用卡分期手续费怎么收，联系方式是多少",
     ],
 )
 def test_it_does_not_flag_honest_questions(text):
