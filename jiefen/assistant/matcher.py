@@ -73,7 +73,7 @@ STRONG_DOMAIN_TERMS: tuple[str, ...] = word_list(
     "报告上 报告里 报告中 报告显示 本人查询 查询次数 查询多 查询太多 还款记录 身份信息 个人信息 客户经理 "
     "态度 告我 起诉我 被起诉 还能告 影响信用 对信用 信用有影响 "
     # Fifth round: a dispute's outcome, a card debt, an identity misused for a loan.
-    "核查 核实 信息无误 信息没错 记录没错 还不动 身份证去借钱 身份证借钱 身份证贷款 身份证办贷"
+    "核查 核实 信息无误 信息没错 记录没错 还不动 身份证去借钱 身份证借钱 身份证贷款 身份证办贷 用我身份证 用我的身份证 拿我身份证 拿我的身份证"
 )
 WEAK_DOMAIN_TERMS: tuple[str, ...] = word_list(
     "贷款 信用卡 信用 销户 网贷 还款 分期 利息 中介 放贷 额度 借呗 花呗 投诉 柜台 经营贷 房贷 车贷 "

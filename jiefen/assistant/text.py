@@ -65,7 +65,17 @@ _TYPOS: dict[str, str] = {
     "查寻": "查询",
     "撤消": "撤销",
     "遇期": "逾期",
+    # Pinyin written into a word to dodge platform filters ("征xin修fu", "逾qi消除"), and spelt out.
+    "征xin": "征信",
+    "zhengxin": "征信",
+    "修fu": "修复",
+    "xiufu": "修复",
+    "逾qi": "逾期",
+    "yuqi": "逾期",
+    "查xun": "查询",
 }
+# "zx" is the common shorthand for 征信 ("查企业zx", "zx花了"), but only as a word of its own.
+_TYPO_RE_ZX = re.compile(r"(?<![a-z])zx(?![a-z])")
 # "预期" is a real word ("预期收益"), so only fix it where it reads as an overdue.
 _TYPO_RE_PREQI = re.compile(r"预期(?=了|记录|还款|一天|两天|几天|\d|的记录|没还|未还)")
 
@@ -260,6 +270,7 @@ class Normalizer:
             if wrong in text:
                 text = text.replace(wrong, right)
         text = _TYPO_RE_PREQI.sub("逾期", text)
+        text = _TYPO_RE_ZX.sub("征信", text)
         text = _FILLER_RE.sub("", text)
         text = _numbers(text)
         # Keep a separator between runs only where two digit runs would otherwise merge ("1 2 3").
@@ -283,6 +294,7 @@ def light_normalize(text: str) -> str:
     for wrong, right in _TYPOS.items():
         if wrong in text:
             text = text.replace(wrong, right)
+    text = _TYPO_RE_ZX.sub("征信", text)
     return _numbers(re.sub(r"\s+", "", text))
 
 

@@ -205,6 +205,9 @@ def test_it_flags_a_paid_complaint_agent():
         "征X逾期可消，详情点击，回T退订",
         "信用卡逾期不用慌，专人一对一办理，收费透明，有需要联系",
         "网贷太多下不了款？服务费800，私信",
+        "征xin修fu，yuqi三天清掉，v：abc123",
+        "协商还款停息挂账，专业团队，只收减免部分20%，私信",
+        "拍下30元，教你删掉逾期记录",
     ],
 )
 def test_it_flags_scam_pitches(text):
@@ -239,6 +242,7 @@ def test_it_does_not_flag_a_question_about_scams(matcher):
         "不想花钱找修复公司，怎么自己提异议",
         "交了钱给做征信的中介，现在人找不到了",
         "我想咨询一下信用卡分期手续费怎么收，联系方式是多少",
+        "花钱洗白征信这事，到底有没有真的",
     ],
 )
 def test_it_does_not_flag_honest_questions(text):
@@ -579,3 +583,9 @@ def test_a_knowledge_base_file_adds_its_own_uncovered_subjects(kb, tmp_path):
     bad.write_text(json.dumps({"entries": [e.to_dict() for e in kb], "uncovered_terms": "积分"}), "utf-8")
     with pytest.raises(ValueError, match="uncovered_terms"):
         load_kb(bad)
+
+
+def test_pinyin_shorthand_reads_as_the_word(matcher):
+    assert normalize("查企业zx") == normalize("查企业征信")
+    assert "征信" not in normalize("xyzx123")  # only as a word of its own
+    assert matcher.ask("公司的zx在哪查").intent == "query.enterprise"
