@@ -264,13 +264,7 @@ class Normalizer:
 
     @staticmethod
     def _pre(text: str) -> str:
-        text = unicodedata.normalize("NFKC", text)
-        text = to_simplified(text).lower()
-        for wrong, right in _TYPOS.items():
-            if wrong in text:
-                text = text.replace(wrong, right)
-        text = _TYPO_RE_PREQI.sub("逾期", text)
-        text = _TYPO_RE_ZX.sub("征信", text)
+        text = _TYPO_RE_PREQI.sub("逾期", _plain(text))
         text = _FILLER_RE.sub("", text)
         text = _numbers(text)
         # Keep a separator between runs only where two digit runs would otherwise merge ("1 2 3").
@@ -287,15 +281,20 @@ class Normalizer:
         return grams(self.normalize(text))
 
 
-def light_normalize(text: str) -> str:
-    """NFKC + simplified + lowercase, punctuation kept: for pattern rules (scam detection)."""
+def _plain(text: str) -> str:
+    """NFKC, simplified, lowercase, input-method slips and pinyin shorthand fixed: the first step of
+    both normalisations."""
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text).lower()
     for wrong, right in _TYPOS.items():
         if wrong in text:
             text = text.replace(wrong, right)
-    text = _TYPO_RE_ZX.sub("征信", text)
-    return _numbers(re.sub(r"\s+", "", text))
+    return _TYPO_RE_ZX.sub("征信", text)
+
+
+def light_normalize(text: str) -> str:
+    """NFKC + simplified + lowercase, punctuation kept: for pattern rules (scam detection)."""
+    return _numbers(re.sub(r"\s+", "", _plain(text)))
 
 
 def units(normalized: str) -> list[str]:
