@@ -3,7 +3,7 @@
 Run from the repository root (pure Python, no Django needed):
 
     python bench/assistant.py [--kb FILE] [--eval FILE] [--holdout FILE|''] [--fresh FILE|'']
-                              [--fresh2 FILE|''] … [--fresh9 FILE|''] [--threshold T]
+                              [--fresh2 FILE|''] … [--fresh11 FILE|''] [--threshold T]
 
 Prints one JSON line. Top-level accuracy keys are the evaluation set's (the set the matcher was tuned
 on); ``holdout`` has the held-out set's (never tuned on) and the figures recorded on it before any
@@ -15,7 +15,8 @@ before that reading and measured once at the end), and ``fresh5``/``fresh6`` for
 (both written before any change of that round; ``fresh6`` then used to look at errors, ``fresh5``
 measured once more at the end only), ``fresh7``/``fresh8`` for the sixth (``fresh7`` measured before
 the fifth round's paraphrases, then used to look at errors; ``fresh8`` measured once at the end of
-the sixth, then its scam misses read; ``fresh9`` measured once after that, then its misses read). Latency is measured on the knowledge base padded to
+the sixth, then its scam misses read; ``fresh9`` measured once after that, then its misses read;
+``fresh10``/``fresh11`` for the seventh, both measured before any change of it). Latency is measured on the knowledge base padded to
 200 entries (see ``pad_kb``), over every question of all sets, repeated: ``p50_ms``/``p99_ms`` are CPU time of the answering thread (the cost
 of a question), ``*_wall_ms`` wall-clock time (which also shows how busy the machine is; see
 ``load_avg_1m``). ``reference`` is a plain character-bigram BM25 over the same entries (raw text, no
@@ -249,6 +250,21 @@ FIRST_MEASUREMENTS = {
         "handoff_out_of_scope": 1.0,
         "scam_recall": 0.88,
         "scam_fpr": 0.0065,
+    },
+    # Written by two more authors at the start of the seventh round, seeing nothing of the project;
+    # both measured once before any change. fresh10 was then read; fresh11 only measured again after
+    # the fresh10 fixes (94.1 / 100 / 80 / 1.2) before its own misses were read.
+    "fresh10": {
+        "top1_in_scope": 0.8792,
+        "handoff_out_of_scope": 0.973,
+        "scam_recall": 0.6667,
+        "scam_fpr": 0.0181,
+    },
+    "fresh11": {
+        "top1_in_scope": 0.9281,
+        "handoff_out_of_scope": 1.0,
+        "scam_recall": 0.7,
+        "scam_fpr": 0.0119,
     },
 }
 

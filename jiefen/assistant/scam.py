@@ -58,7 +58,7 @@ def _re(*parts: str) -> re.Pattern[str]:
 # Things a record can be: the object of a deletion.
 _RECORD = r"(征信|征x|信用|逾期|不良|黑名单|污点|呆账|记录|失信|黑户|网贷|查询记录|花了|黑了)"
 # Verbs that always mean "alter the credit record" in this domain.
-_STRONG_VERB = r"(修复|洗白|漂白|铲单|铲掉|铲除|洗掉|洗干净|洗一下|洗征信)"
+_STRONG_VERB = r"(修复|洗白|漂白|铲单|铲掉|铲除|洗掉|洗干净|洗一下|洗征信|变白|改数据|申诉掉)"
 # Verbs that do so only near a record noun ("删除个人声明" is legitimate).
 _WEAK_VERB = (
     r"(删除|删掉|删了|删|消除|消掉|消了|清除|清掉|清空|抹掉|抹去|去掉|撤销|撤掉|处理掉|处理|优化|美化|恢复"
@@ -81,6 +81,9 @@ AGENT = _re(
     # A seller's offer to negotiate for the debtor ("可协商停息分期", "上岸找我"), a packaging fee.
     r"(可|能|帮)(你|您)?协商(停息|分期|减免|还款|延期) 上岸找我 包装费",
     r"(出具|代开|开具|伪造|做)(假的?)?(困难|贫困|病情|失业|收入)?证明",
+    # A seller of negotiation ("停息挂账找我", "法务团队协商") or of a made-up borrower ("包装成事业单位").
+    r"(停息挂账|停息|挂账|协商还款|延期还款|减免|分期|上岸|债务|负债)找我 法务(团队|协商|公司|机构|中心)",
+    r"包装(成|为)?.{0,10}(资料|流水|征信|下款|贷款|负债|贷|单位|工作|身份|收入|公司)",
 )
 # Strong phrases: flag alone unless the sentence asks about legitimacy, warns, or reports a loss.
 STRONG = _re(
@@ -95,7 +98,10 @@ GUARANTEE = _re(
     r"内部.{0,3}(渠道|关系|操作|人员|朋友|人|资源) 先办事后(付|收)",
     r"当天(见效|处理|删除|消除|搞定) \d+天(内)?(消除|删除|见效|搞定|处理|删) 秒(删|消|批)",
     r"快速(铲|删|消|修复|处理|洗|提升) 一周内(删除|消除) 都能处理 全部(清除|删除|消除)",
-    r"(1|一)次(搞定|解决|处理好|清零) 包搞定",
+    r"(1|一)次(搞定|解决|处理好|清零) 包搞定 包教包会",
+    # Success claimed in numbers ("已帮上千人协商成功") or as instant ("征信立马变白").
+    r"(已|已经)(帮|为|成功|协助).{0,6}(人|客户|位|户) (上千|上万|数千|几千|上百)(人|位|客户|个客户).{0,6}成功",
+    r"(立马|立刻|马上|立即|秒)(变白|删|消|清|洗|下款|到账)",
 )
 _AMOUNT = r"(\d+(元|万|千|百|k)|[一二两三四五六七八九十几]+[千万百])"
 _NOT = r"(不能|不可以|不会|不该|不应该|不|没|无|免|别|不用|不想|不要|无需|不需要|不必|不肯|拒绝)"
@@ -103,6 +109,7 @@ _NOT = r"(不能|不可以|不会|不该|不应该|不|没|无|免|别|不用|�
 # An amount is a price only next to a paying verb or fee word; "5000元的逾期" is the debt itself.
 MONEY_FIRM = _re(
     r"定金 订金 押金 佣金 提成 抽成 分成 报酬 酬劳 酬金 会员费 前期费 服务费 中介费 好处费 辛苦费 面议 价钱好说 价格好说 有偿 尾款",
+    r"学费 材料费 资料费 加急费 解冻费 保证金",
     # A cut of what is recovered ("成功后抽三成", "拿2成").
     r"(抽|拿|分|收)(\d+|[一二两三四五六七八九])成",
     r"先付 先交 先收 付款后 先付款 收取 按.{0,6}收费 成功后(收费|付款|付费) 成功(后|再)(付|收) \d+% \d+个点",
@@ -134,12 +141,18 @@ HIRE = _re(
     r"(谁|有没有人|哪里|哪儿|哪个|求个)(大神|高手|能人|牛人|大佬|师傅)?(能|可以|会)?(帮|办|弄|处理|删|消|洗|修|把) 想花钱 花钱(把|让|帮|找|请) 中间人",
     r"(有没有|有啥|有什么)(门路|路子|渠道|关系) 谁有(门路|路子|渠道|关系)",
 )
+# The writer says they would pay ("我想花钱找人", "给钱也行"): stated intent, even beside "靠谱".
+HIRE_PAID = _re(
+    r"(想|愿意|打算|准备|可以)(花钱|出钱|给钱|付钱|掏钱) (出|给|付|花|掏)钱也(行|可以) 多少钱都(行|可以|愿意)"
+)
 # A third party claims the service, or invites contact.
 CLAIM = _re(
     r"(有人|中介|公司|机构|客服|专员|朋友|网上|广告|他们|对方|老师|师傅|中间人)[^,，。;；!！?？]{0,4}"
     r"(说|称|声称|承诺|表示|保证|讲).{0,6}(能|可以|可|会|帮)",
     r"(一个人|有个人|某人|那人|这人|那个人)(说|称|声称|自称).{0,6}(能|可以|可|会|帮)",
     r"(私聊|私信|加v|加微|vx|微信|qq|联系(我|我们|方式)|有需要的?联系|咨询热线|详聊|电联|(?<![a-z])(v|wx)[:：])",
+    # Obfuscated contacts and SMS-advert openers ("详询V信", "扣扣群", "恭喜您获得…资格").
+    r"详询 详情咨询 咨询我 私我 v信 威信 薇信 扣扣 q群 qq群 加群 进群 加我 恭喜(您|你)",
     # An advert's link ("点击链接了解详情"); "短信让我点链接" reports a message, it does not offer.
     r"链接了解 点击了解 点击查看详情 详情点击 回t退订 退订回t",
     r"我们(可以|能|专门|专业|有|帮) 专业(处理|修复|团队|征信|洗|铲|删|代理) (可以|能)帮(你|您|忙)",
@@ -147,7 +160,7 @@ CLAIM = _re(
 )
 # What a paid credit service is about, for an advert that names no deletion ("网贷黑？先交定金，加V").
 CREDIT_BUSINESS = re.compile(
-    r"(征信|征x|逾期|网贷|信用卡|贷款|下款|黑户|债务|欠款|催收|上岸|负债|额度|停息|挂账|协商还款|减免)"
+    r"(征信|征x|逾期|网贷|信用卡|贷款|下款|放款|批款|审批|黑户|债务|欠款|催收|上岸|负债|额度|停息|挂账|协商还款|减免)"
 )
 # Legit context that makes a money *question* innocent ("一次性修复会不会收费").
 LEGIT_CONTEXT = _re(
@@ -155,7 +168,7 @@ LEGIT_CONTEXT = _re(
 )
 # Asking whether something is legitimate, or warning against it: soft signals do not count then.
 SKEPTIC = _re(
-    r"骗 靠谱 有没有用 有用没 管用吗 管不管用 可信 可靠 靠得住 真的假的 是真的 是不是真的 有没有真的 真有这",
+    r"骗 (?<![有找家位])靠谱 有没有用 有用没 管用吗 管不管用 可信 可靠 靠得住 真的假的 是真的 是不是真的 有没有真的 真有这",
     r"合法(的)?(吗|不|么) 合不合法 是否合法 违法 犯法 正规(的)?(吗|不|么) 正不正规 是否正规 防范 识别 警惕 谨防 小心 提防",
     r"举报 报警 诈骗 坑人 坑钱 忽悠 智商税 割韭菜 套路",
     r"是什么 什么意思 怎么回事 是啥 啥意思 有用吗 能信 信得过",
@@ -172,6 +185,14 @@ SKEPTIC = _re(
 VICTIM = _re(
     r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 (人|他|他们|中介|公司)跑了 被坑 举报 报警 报案 把我拉黑 拉黑了我 人找不到 找不到人"
 )
+# A sceptical question about a kind of offer in general ("好多广告说能删逾期", "收好几千那种"), not a
+# particular offer relayed: its claim or vague price does not make it a pitch.
+GENERAL = _re(
+    r"(好多|很多|许多|不少|各种|到处|网上都|满大街|经常有|总有|老有|一堆)(的)?(广告|人|中介|公司|短信|电话|机构|视频)",
+    r"(那种|这种|那类|这类|之类)(的)?[?？。!！吗呢啊]*$ ^(那种|这种|那类|这类)",
+)
+# The institution admits its own reporting error and will correct it: the correction the law provides.
+LEGIT_FIX = _re(r"(承认|认了|确认|说是)(是)?.{0,6}(报错|弄错|搞错|错报|失误|系统问题|系统出|系统故障)")
 # "帮你投诉银行要回利息" is an agent's pitch, not a victim's report.
 _AGENT_PROMISE = re.compile(r"帮(你|您|客户|大家)")
 
@@ -210,8 +231,13 @@ def detect_scam(text: str) -> ScamResult:
     legit = bool(LEGIT_CONTEXT.search(t_clean))
     # A sceptical question with no concrete offer ("花钱修复征信是不是骗人的", "找人修复征信靠得住吗") is a
     # question about the scam, answered by the anti-scam entry, not a pitch: soft signals do not count.
+    if skeptic and GENERAL.search(t_clean) and not re.search(r"\d", t_clean):
+        claim = money_concrete = False
+    if LEGIT_FIX.search(t_clean):
+        claim = hire = False
     if skeptic and not (money_concrete or guarantee or claim or agent):
         money_firm = money_asked = hire = False
+    hire_paid = bool(HIRE_PAID.search(t_clean))
     # An intermediary's offer is flagged even when the person asks whether to believe it ("中介说能删
     # 逾期，可信吗"): that is exactly when the warning helps. A victim's report is never a pitch.
     if victim and not (agent and _AGENT_PROMISE.search(t_clean)):
@@ -225,7 +251,7 @@ def detect_scam(text: str) -> ScamResult:
         reasons.append("为删除/修复记录或代理维权收取费用")
     if target and claim:
         reasons.append("第三方声称能删除或修复征信记录")
-    if target and hire:
+    if target and (hire or hire_paid):
         reasons.append("想找人或花钱处理征信记录")
     if agent and (money_asked or claim or hire):
         reasons.append("代理维权、代理投诉、代理退保或债务中介")
@@ -235,7 +261,9 @@ def detect_scam(text: str) -> ScamResult:
         reasons.append("使用“铲单”“征信修复公司”“内部渠道”等黑灰产话术")
     # A price and a contact hook on a credit subject is an advert for a paid service, whatever it
     # promises in words the rules above do not know.
-    if money_concrete and claim and not reasons and CREDIT_BUSINESS.search(t_clean):
+    # Likewise a fee or a contact hook beside "internal channels"/"guaranteed" on a credit subject
+    # ("有渠道走内部审批，先付2万手续费就能下款").
+    if not reasons and CREDIT_BUSINESS.search(t_clean) and money_concrete and (claim or guarantee):
         reasons.append("有偿办理征信、贷款或债务业务的广告")
     signals = sum((target, agent, guarantee, money_firm, hire, claim, strong))
     score = min(1.0, 0.2 * signals + (0.4 if reasons else 0.0))

@@ -73,6 +73,10 @@ _TYPOS: dict[str, str] = {
     "逾qi": "逾期",
     "yuqi": "逾期",
     "查xun": "查询",
+    "xyxf": "信用修复",
+    "zxxf": "征信修复",
+    "信用报高": "信用报告",
+    "征信报高": "征信报告",
 }
 # "zx" is the common shorthand for 征信 ("查企业zx", "zx花了"), but only as a word of its own.
 _TYPO_RE_ZX = re.compile(r"(?<![a-z])zx(?![a-z])")
