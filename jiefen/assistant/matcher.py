@@ -32,7 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .kb import Entry, default_kb_path, load_kb
+from .learned import Examples, default_examples
 from .scam import SCAM_WARNING, ScamResult, detect_scam, with_scam_warning
 from .text import Normalizer, grams, light_normalize, units, word_list
 
@@ -168,10 +171,18 @@ class Matcher:
     # questions and each development set (fresh, fresh3) at least 90 %. See docs/assistant.md.
     DEFAULT_THRESHOLD = 0.30
 
-    def __init__(self, entries: Sequence[Entry], threshold: float | None = None, **params: float) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        threshold: float | None = None,
+        examples: Examples | None = None,
+        **params: float,
+    ) -> None:
         if not entries:
             raise ValueError("知识库为空，无法建立索引")
         self.entries = list(entries)
+        # Labelled questions join their entry's paraphrases; their scam labels trained the scam model.
+        self.examples = default_examples() if examples is None else examples
         self.threshold = self.DEFAULT_THRESHOLD if threshold is None else threshold
         self.p = _Params(**params)
         synonyms: dict[str, list[str]] = {}
@@ -222,7 +233,7 @@ class Matcher:
             vocab: set[str] = set()
             counts: dict[str, int] = defaultdict(int)
             n_texts = 0
-            for text in (e.question, *e.paraphrases):
+            for text in (e.question, *e.paraphrases, *self.examples.questions.get(e.id, ())):
                 toks = self.norm.tokens(text)
                 if not toks:
                     continue
@@ -241,6 +252,11 @@ class Matcher:
             for kw in e.keywords:
                 vocab.update(self.norm.tokens(kw))
             entry_vocab.append(vocab)
+        # Documents are numbered entry by entry: per entry that has any, its first document and count.
+        owners = sorted(set(self._doc_entry))
+        self._owners = np.array(owners, dtype=np.intp)
+        self._starts = np.array([self._doc_entry.index(ei) for ei in owners], dtype=np.intp)
+        self._counts = np.array([self._doc_entry.count(ei) for ei in owners], dtype=np.intp)
         self._avgdl = sum(len(t) for t in doc_tokens) / max(len(doc_tokens), 1)
         # Document frequency counted per entry (any of its texts or keywords), not per paraphrase.
         n_units = len(entry_vocab)
@@ -260,19 +276,24 @@ class Matcher:
             for t, f in tf.items():
                 postings[t].append((di, self._idf[t] * f * (k1 + 1) / (f + norm)))
         # Parallel tuples (documents, weights) per term: the inner loop of _score runs over them.
-        self._postings = {t: (tuple(d for d, _ in p), tuple(w for _, w in p)) for t, p in postings.items()}
+        self._postings = {
+            t: (np.array([d for d, _ in p], dtype=np.intp), np.array([w for _, w in p])) for t, p in postings.items()
+        }
         self._n_docs = len(doc_tokens)
 
         entry_post: dict[str, list[int]] = defaultdict(list)
         for ei, vocab in enumerate(entry_vocab):
             for t in vocab:
                 entry_post[t].append(ei)
-        self._entry_post = dict(entry_post)
+        self._entry_post = {t: np.array(eis, dtype=np.intp) for t, eis in entry_post.items()}
 
         self._canon_sets = [set(bigrams(self.norm.normalize(e.question))) for e in self.entries]
         # Each entry's texts, normalised, for the "does the entry talk about this subject" check.
         self._entry_text = [
-            "|".join(self.norm.normalize(t) for t in (e.question, *e.paraphrases, *e.keywords))
+            "|".join(
+                self.norm.normalize(t)
+                for t in (e.question, *e.paraphrases, *self.examples.questions.get(e.id, ()), *e.keywords)
+            )
             for e in self.entries
         ]
 
@@ -288,10 +309,10 @@ class Matcher:
         tf: dict[str, int] = defaultdict(int)
         for t in toks:
             tf[t] += 1
-        # Plain lists indexed by document and entry: this loop is the cost of a question.
-        acc = [0.0] * self._n_docs
-        touched: set[int] = set()
-        cov_mass: dict[int, float] = defaultdict(float)
+        # Arrays indexed by document and by entry: a term adds its weights to all its documents in one
+        # numpy operation, which keeps a question's cost flat as labelled questions join the index.
+        acc = np.zeros(self._n_docs)
+        cov_mass = np.zeros(len(self.entries))
         total_mass = 0.0
         idf_get, postings, entry_post = self._idf.get, self._postings, self._entry_post
         for t in tf:
@@ -300,28 +321,24 @@ class Matcher:
                 total_mass += self._idf_unseen
                 continue
             total_mass += idf
-            docs, weights = postings.get(t, ((), ()))
-            for di, w in zip(docs, weights, strict=True):
-                acc[di] += w
-            touched.update(docs)
-            for ei in entry_post.get(t, ()):
-                cov_mass[ei] += idf
+            posting = postings.get(t)
+            if posting is not None:
+                acc[posting[0]] += posting[1]  # a term's documents are distinct: no repeated index
+            eis = entry_post.get(t)
+            if eis is not None:
+                cov_mass[eis] += idf
         self_score = self._self_score(tf, len(toks)) or 1.0
-        best: dict[int, float] = {}
-        second: dict[int, float] = {}
-        doc_entry = self._doc_entry
-        for di in touched:
-            sc = acc[di]
-            ei = doc_entry[di]
-            b1 = best.get(ei, 0.0)
-            if sc > b1:
-                second[ei] = b1
-                best[ei] = sc
-            elif sc > second.get(ei, 0.0):
-                second[ei] = sc
-        sw = self.p.second_doc_weight
-        rel = {ei: (b + sw * second.get(ei, 0.0)) / self_score for ei, b in best.items()}
-        cov = {ei: m / total_mass for ei, m in cov_mass.items()}
+        # An entry's documents are contiguous: its best and second-best document by reduceat over the
+        # entries' slices (BM25 weights are positive; an untouched document scores 0). A tie for the
+        # best makes the second as good as the best.
+        starts, counts, owners = self._starts, self._counts, self._owners
+        best = np.maximum.reduceat(acc, starts)
+        is_best = acc == np.repeat(best, counts)
+        second = np.maximum.reduceat(np.where(is_best, 0.0, acc), starts)
+        second = np.where(np.add.reduceat(is_best, starts) >= 2, best, second)
+        relv = (best + self.p.second_doc_weight * second) / self_score
+        rel = {int(owners[i]): float(relv[i]) for i in np.flatnonzero(best > 0)}
+        cov = {int(ei): float(cov_mass[ei] / total_mass) for ei in np.flatnonzero(cov_mass)}
         return rel, cov
 
     def rank(self, question: str) -> tuple[list[tuple[int, float, float, float]], str]:
@@ -454,7 +471,7 @@ class Matcher:
 
     # ----------------------------------------------------------------------------------- answer
     def ask(self, question: str) -> Answer:
-        scam: ScamResult = detect_scam(question)
+        scam: ScamResult = detect_scam(question, self.examples.scam_model)
         ranked, normalized, core = self._rank(question)
         conf = self.confidence(ranked, normalized, core)
         candidates = [(self.entries[ei].id, round(score, 4)) for ei, score, _, _ in ranked[:3]]

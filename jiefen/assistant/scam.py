@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .learned import ScamModel, default_scam_model
 from .text import light_normalize
 
 SCAM_HEADER = (
@@ -212,8 +213,14 @@ def _money(text: str) -> tuple[bool, bool, bool]:
     return False, firm, asked and not firm
 
 
-def detect_scam(text: str) -> ScamResult:
-    """Flag credit-repair scam pitches, paid-deletion requests and paid complaint agents."""
+_DEFAULT_MODEL = object()
+
+
+def detect_scam(text: str, model: ScamModel | None | object = _DEFAULT_MODEL) -> ScamResult:
+    """Flag credit-repair scam pitches, paid-deletion requests and paid complaint agents.
+
+    ``model`` is the learned scam model (``learned.ScamModel``); by default the one trained on the
+    shipped labelled questions and scam corpus, ``None`` for the rules alone."""
     if not text or not text.strip():
         return ScamResult(False, [], 0.0)
     t = light_normalize(text)
@@ -265,6 +272,12 @@ def detect_scam(text: str) -> ScamResult:
     # ("有渠道走内部审批，先付2万手续费就能下款").
     if not reasons and CREDIT_BUSINESS.search(t_clean) and money_concrete and (claim or guarantee):
         reasons.append("有偿办理征信、贷款或债务业务的广告")
+    # The learned model catches pitches in wordings no rule above names; the vetoes above (a victim's
+    # report) still hold.
+    if model is _DEFAULT_MODEL:
+        model = default_scam_model()
+    if not reasons and isinstance(model, ScamModel) and model.flags(text):
+        reasons.append("与已知的征信修复、代理维权等骗局说法高度相似")
     signals = sum((target, agent, guarantee, money_firm, hire, claim, strong))
     score = min(1.0, 0.2 * signals + (0.4 if reasons else 0.0))
     return ScamResult(bool(reasons), reasons, round(score, 2))

@@ -1,0 +1,189 @@
+"""What the assistant learns from labelled questions. Pure Python.
+
+Two things come from data rather than from hand-written rules:
+
+* **Labelled questions** (``data/labelled/*.jsonl``, one file per set, rows ``{"q", "intent",
+  "scam"}``): questions people really ask, each with the entry that answers it. A question labelled
+  with an entry joins that entry's paraphrases when the matcher is built (``Examples.questions``), so
+  the matcher knows many more everyday wordings than the knowledge base's editors wrote. Only ids the
+  knowledge base has are used: a centre's own knowledge base with other ids is unaffected.
+* **The scam model** (``ScamModel``): a naive Bayes classifier over character 1–3-grams, trained on
+  every labelled question's ``scam`` label and on the scam corpus (``data/scam_corpus.jsonl``, rows
+  ``{"q", "scam"}``: adverts, relayed offers and requests to hire, and the questions, victims' reports
+  and legitimate procedures that share their words). It catches pitches in wordings no rule names;
+  the rules in ``scam.py`` keep what they catch and decide the vetoes (a victim's report is never a
+  pitch). Training takes a fraction of a second, so the model is built at first use, not shipped as
+  weights that could drift from the data.
+
+Each labelled file is a *source*. ``Examples.build(exclude=...)`` leaves sources out, which is how the
+benchmark measures each set with a model and paraphrases that never saw it (leave-one-set-out).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .text import light_normalize
+
+DATA = Path(__file__).resolve().parent / "data"
+LABELLED_DIR = DATA / "labelled"
+SCAM_CORPUS = DATA / "scam_corpus.jsonl"
+# Only the scam corpus's source name; it is never an evaluation set.
+CORPUS_SOURCE = "scam_corpus"
+
+
+@dataclass(frozen=True)
+class Labelled:
+    q: str
+    intent: str | None
+    scam: bool
+    source: str
+
+
+def _jsonl(path: Path, source: str) -> list[Labelled]:
+    rows: list[Labelled] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            q = str(d["q"]).strip()
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path.name} 第{n}行不是有效的标注问题：{exc}") from exc
+        if q:
+            rows.append(Labelled(q, d.get("intent") or None, bool(d.get("scam")), source))
+    return rows
+
+
+def labelled_sources() -> list[str]:
+    return sorted(p.stem for p in LABELLED_DIR.glob("*.jsonl"))
+
+
+def labelled_rows(source: str) -> list[Labelled]:
+    return _jsonl(LABELLED_DIR / f"{source}.jsonl", source)
+
+
+# ---------------------------------------------------------------------------------- scam model
+_KEEP = re.compile(r"[\u4e00-\u9fffa-z0-9%¥$]")
+
+
+def scam_features(text: str) -> set[str]:
+    """Character 1–3-grams of the lightly normalised text; punctuation and spaces end a run, and the
+    text's start and end are marks of their own ("^私信" opens a message, "私信$" closes an advert)."""
+    units: list[str] = ["^"]
+    for ch in light_normalize(text):
+        if _KEEP.match(ch):
+            units.append(ch)
+        elif units[-1] != "#":
+            units.append("#")
+    units.append("$")
+    out: set[str] = set()
+    n = len(units)
+    for i in range(n):
+        a = units[i]
+        if a not in "^#$":
+            out.add(a)
+        if i + 1 < n:
+            b = units[i + 1]
+            if "#" not in (a, b):
+                out.add(a + b)
+                if i + 2 < n and units[i + 2] != "#":
+                    out.add(a + b + units[i + 2])
+    return out
+
+
+@dataclass
+class ScamModel:
+    """Bernoulli-style naive Bayes: the log-odds of "pitch" summed over the text's distinct n-grams.
+
+    ``threshold`` is a log-odds sum, not a probability: naive Bayes over overlapping n-grams counts the
+    same evidence several times, so its sums run far from 0 and the threshold is chosen on held-out
+    sets (leave-one-set-out), see docs/assistant.md."""
+
+    weights: dict[str, float] = field(default_factory=dict)
+    prior: float = 0.0
+    # Chosen leave-one-set-out so that the union with the rules keeps false positives near 1 %.
+    threshold: float = 40.0
+
+    ALPHA = 0.5
+
+    @classmethod
+    def train(cls, rows: Iterable[tuple[str, bool]], threshold: float | None = None) -> ScamModel:
+        pos: Counter[str] = Counter()
+        neg: Counter[str] = Counter()
+        npos = nneg = 0
+        for text, is_scam in rows:
+            feats = scam_features(text)
+            if is_scam:
+                pos.update(feats)
+                npos += 1
+            else:
+                neg.update(feats)
+                nneg += 1
+        if not npos or not nneg:
+            return cls()
+        a = cls.ALPHA
+        weights = {
+            g: math.log(((pos[g] + a) / (npos + 2 * a)) / ((neg[g] + a) / (nneg + 2 * a)))
+            for g in pos.keys() | neg.keys()
+        }
+        model = cls(weights, math.log(npos / nneg))
+        if threshold is not None:
+            model.threshold = threshold
+        return model
+
+    def score(self, text: str) -> float:
+        if not self.weights:
+            return -math.inf
+        w = self.weights.get
+        return self.prior + sum(w(g, 0.0) for g in scam_features(text))
+
+    def flags(self, text: str) -> bool:
+        return self.score(text) > self.threshold
+
+
+# ---------------------------------------------------------------------------------- examples
+@dataclass(frozen=True)
+class Examples:
+    """Labelled questions per entry id, and the scam model trained on the same sources."""
+
+    questions: Mapping[str, tuple[str, ...]]
+    scam_model: ScamModel | None
+    sources: tuple[str, ...] = ()
+
+    @classmethod
+    def build(cls, exclude: Iterable[str] = (), *, corpus: bool = True) -> Examples:
+        """Every labelled source except ``exclude``; the scam corpus too unless ``corpus`` is False."""
+        skip = set(exclude)
+        sources = tuple(s for s in labelled_sources() if s not in skip)
+        rows = [r for s in sources for r in labelled_rows(s)]
+        questions: dict[str, list[str]] = {}
+        for r in rows:
+            # A pitch ("专业删逾期，加V") is labelled with the anti-scam entry that answers it, but as a
+            # paraphrase it would pull honest questions about deleting overdue records to that entry;
+            # the scam model learns from it instead.
+            if r.intent and not r.scam:
+                questions.setdefault(r.intent, []).append(r.q)
+        train = [(r.q, r.scam) for r in rows]
+        if corpus and SCAM_CORPUS.exists():
+            train += [(r.q, r.scam) for r in _jsonl(SCAM_CORPUS, CORPUS_SOURCE)]
+        return cls({k: tuple(v) for k, v in questions.items()}, ScamModel.train(train), sources)
+
+
+NO_EXAMPLES = Examples({}, None)
+
+
+@lru_cache(maxsize=1)
+def default_examples() -> Examples:
+    return Examples.build()
+
+
+def default_scam_model() -> ScamModel | None:
+    return default_examples().scam_model
