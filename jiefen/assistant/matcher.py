@@ -277,7 +277,8 @@ class Matcher:
                 postings[t].append((di, self._idf[t] * f * (k1 + 1) / (f + norm)))
         # Parallel tuples (documents, weights) per term: the inner loop of _score runs over them.
         self._postings = {
-            t: (np.array([d for d, _ in p], dtype=np.intp), np.array([w for _, w in p])) for t, p in postings.items()
+            t: (np.array([d for d, _ in p], dtype=np.intp), np.array([w for _, w in p]))
+            for t, p in postings.items()
         }
         self._n_docs = len(doc_tokens)
 

@@ -60,7 +60,9 @@ def test_a_labelled_question_teaches_its_entry_a_wording():
     question = "俺那个单子上哪弄去"
     plain = Matcher(kb, examples=NO_EXAMPLES)
     taught = Matcher(kb, examples=Examples({"report.where": ("俺那个单子上哪弄去呀",)}, None))
-    assert plain.rank(question)[0][0][0] != 0 or plain.rank(question)[0][0][1] < taught.rank(question)[0][0][1]
+    assert (
+        plain.rank(question)[0][0][0] != 0 or plain.rank(question)[0][0][1] < taught.rank(question)[0][0][1]
+    )
     assert taught.rank(question)[0][0][0] == 0
     # An id the knowledge base does not have is ignored, not an error.
     Matcher(kb, examples=Examples({"no.such.entry": ("随便问问",)}, None))
