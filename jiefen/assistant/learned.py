@@ -157,6 +157,8 @@ class Examples:
     questions: Mapping[str, tuple[str, ...]]
     scam_model: ScamModel | None
     sources: tuple[str, ...] = ()
+    # Questions labelled out of scope (no entry, not a pitch): the matcher's rival for "none of these".
+    out_of_scope: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, exclude: Iterable[str] = (), *, corpus: bool = True) -> Examples:
@@ -165,7 +167,10 @@ class Examples:
         sources = tuple(s for s in labelled_sources() if s not in skip)
         rows = [r for s in sources for r in labelled_rows(s)]
         questions: dict[str, list[str]] = {}
+        out_of_scope: list[str] = []
         for r in rows:
+            if not r.intent and not r.scam:
+                out_of_scope.append(r.q)
             # A pitch ("专业删逾期，加V") is labelled with the anti-scam entry that answers it, but as a
             # paraphrase it would pull honest questions about deleting overdue records to that entry;
             # the scam model learns from it instead.
@@ -174,7 +179,12 @@ class Examples:
         train = [(r.q, r.scam) for r in rows]
         if corpus and SCAM_CORPUS.exists():
             train += [(r.q, r.scam) for r in _jsonl(SCAM_CORPUS, CORPUS_SOURCE)]
-        return cls({k: tuple(v) for k, v in questions.items()}, ScamModel.train(train), sources)
+        return cls(
+            {k: tuple(v) for k, v in questions.items()},
+            ScamModel.train(train),
+            sources,
+            tuple(out_of_scope),
+        )
 
 
 NO_EXAMPLES = Examples({}, None)

@@ -57,6 +57,12 @@ CLARIFY_MESSAGE = (
     "“逾期记录保存多久”“什么是个人声明”。需要人工服务的，请说“转人工”。"
 )
 SCAM_FALLBACK_INTENT = "dispute.repair_scam"
+# The unit that stands for the questions labelled out of scope (see ``Matcher.__init__``); never answered.
+OUT_OF_SCOPE_ID = "_out_of_scope"
+OUT_OF_SCOPE_QUESTION = "（已标注为范围外的问题）"
+# Share of the labelled questions' entries a knowledge base must have for their out-of-scope labels to
+# hold for it (the shipped one and its later versions, not a centre's own).
+OUT_OF_SCOPE_MIN_SHARE = 0.8
 # What is left of "你好，问个征信的问题" once these go is nothing: the question names no subject yet.
 _VAGUE_WORDS = word_list(
     "征信 信用 问题 问 个 的 事情 事 咨询 想 了解 一下 我 关于 方面 有 些 几 请教 啊 吗 呢 点"
@@ -199,10 +205,18 @@ class Matcher:
         uncovered = (*UNCOVERED_TERMS, *(getattr(entries, "uncovered_terms", []) or []))
         self.uncovered_terms = tuple({n for t in uncovered if (n := self.norm.normalize(t))})
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
+        # Questions labelled out of scope are indexed as one more, unanswerable unit after the entries:
+        # when one of them is the closest text the question goes to a human, and when one is a close
+        # runner-up the margin (and so the confidence) shrinks.
+        self._units = list(self.entries)
+        self._oos = -1
+        if out_of_scope := self._out_of_scope_examples():
+            self._oos = len(self._units)
+            self._units.append(Entry(OUT_OF_SCOPE_ID, "", OUT_OF_SCOPE_QUESTION, out_of_scope, ""))
         # Subject terms an entry needs ("requires"): without any of them its score is scaled down.
         self._requires: list[tuple[str, ...]] = [
             tuple({n for t in e.extra.get("requires", ()) if (n := self.norm.normalize(t))})
-            for e in self.entries
+            for e in self._units
         ]
         # Cues: per entry, lists of (required word groups, excluded words), see ``_cue_hits``.
         self._cues: list[tuple[int, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
@@ -221,6 +235,19 @@ class Matcher:
                     self._cues.append((ei, tuple(need), tuple(avoid)))
         self._build()
 
+    def _out_of_scope_examples(self) -> list[str]:
+        """The labelled out-of-scope questions that still are. They were labelled against the shipped
+        knowledge base: a centre's own knowledge base, which lacks most of the labelled entries, may
+        well answer them, so it gets none. A question an editor has since written into an entry (a
+        hand-over turned into a paraphrase) is in scope now and is dropped."""
+        labelled = set(self.examples.questions)
+        if not self.examples.out_of_scope or not labelled:
+            return []
+        if len(labelled & self._by_id.keys()) < OUT_OF_SCOPE_MIN_SHARE * len(labelled):
+            return []
+        stated = {self.norm.normalize(t) for e in self.entries for t in (e.question, *e.paraphrases)}
+        return [q for q in self.examples.out_of_scope if self.norm.normalize(q) not in stated]
+
     # ----------------------------------------------------------------------------------- index
     def _build(self) -> None:
         k1, b = self.p.k1, self.p.b
@@ -229,7 +256,7 @@ class Matcher:
         entry_vocab: list[set[str]] = []
         # Per entry, the share of its texts that use each term (keywords count as one text).
         self._share: list[dict[str, float]] = []
-        for ei, e in enumerate(self.entries):
+        for ei, e in enumerate(self._units):
             vocab: set[str] = set()
             counts: dict[str, int] = defaultdict(int)
             n_texts = 0
@@ -284,18 +311,23 @@ class Matcher:
 
         entry_post: dict[str, list[int]] = defaultdict(list)
         for ei, vocab in enumerate(entry_vocab):
+            if ei == self._oos:  # its texts are unrelated questions: coverage is per text (see _score)
+                continue
             for t in vocab:
                 entry_post[t].append(ei)
         self._entry_post = {t: np.array(eis, dtype=np.intp) for t, eis in entry_post.items()}
 
         self._canon_sets = [set(bigrams(self.norm.normalize(e.question))) for e in self.entries]
+        if self._oos >= 0:
+            self._canon_sets.append(set())  # no canonical wording to overlap with
+            self._oos_start = self._doc_entry.index(self._oos)
         # Each entry's texts, normalised, for the "does the entry talk about this subject" check.
         self._entry_text = [
             "|".join(
                 self.norm.normalize(t)
                 for t in (e.question, *e.paraphrases, *self.examples.questions.get(e.id, ()), *e.keywords)
             )
-            for e in self.entries
+            for e in self._units
         ]
 
     # ----------------------------------------------------------------------------------- scoring
@@ -313,7 +345,9 @@ class Matcher:
         # Arrays indexed by document and by entry: a term adds its weights to all its documents in one
         # numpy operation, which keeps a question's cost flat as labelled questions join the index.
         acc = np.zeros(self._n_docs)
-        cov_mass = np.zeros(len(self.entries))
+        cov_mass = np.zeros(len(self._units))
+        # Per out-of-scope text, the question's IDF mass it contains (its coverage, text by text).
+        oos_mass = np.zeros(self._n_docs - self._oos_start) if self._oos >= 0 else None
         total_mass = 0.0
         idf_get, postings, entry_post = self._idf.get, self._postings, self._entry_post
         for t in tf:
@@ -325,6 +359,9 @@ class Matcher:
             posting = postings.get(t)
             if posting is not None:
                 acc[posting[0]] += posting[1]  # a term's documents are distinct: no repeated index
+                if oos_mass is not None:
+                    docs = posting[0]
+                    oos_mass[docs[docs >= self._oos_start] - self._oos_start] += idf
             eis = entry_post.get(t)
             if eis is not None:
                 cov_mass[eis] += idf
@@ -340,6 +377,8 @@ class Matcher:
         relv = (best + self.p.second_doc_weight * second) / self_score
         rel = {int(owners[i]): float(relv[i]) for i in np.flatnonzero(best > 0)}
         cov = {int(ei): float(cov_mass[ei] / total_mass) for ei in np.flatnonzero(cov_mass)}
+        if oos_mass is not None and self._oos in rel:
+            cov[self._oos] = float(oos_mass[int(np.argmax(acc[self._oos_start :]))] / total_mass)
         return rel, cov
 
     def rank(self, question: str) -> tuple[list[tuple[int, float, float, float]], str]:
@@ -451,7 +490,7 @@ class Matcher:
     def confidence(
         self, ranked: list[tuple[int, float, float, float]], normalized: str, core: str | None = None
     ) -> float:
-        if not ranked:
+        if not ranked or ranked[0][0] == self._oos:  # none, or closest to a question no entry answers
             return 0.0
         _, s1, rel, cov = ranked[0]
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -475,7 +514,7 @@ class Matcher:
         scam: ScamResult = detect_scam(question, self.examples.scam_model)
         ranked, normalized, core = self._rank(question)
         conf = self.confidence(ranked, normalized, core)
-        candidates = [(self.entries[ei].id, round(score, 4)) for ei, score, _, _ in ranked[:3]]
+        candidates = [(self.entries[ei].id, round(score, 4)) for ei, score, _, _ in ranked if ei != self._oos][:3]
         plain = light_normalize(question)
         wants_human = any(k in plain for k in _HUMAN_REQUEST)
         if scam.flagged and not wants_human:
@@ -483,7 +522,7 @@ class Matcher:
         if normalized and not wants_human and not _VAGUE_RE.sub("", normalized):
             # Only "征信" and small talk: ask what about, rather than guess an entry or queue it.
             return Answer(None, CLARIFY_MESSAGE, 0.0, False, False, [], candidates, scam.reasons)
-        if ranked and conf >= self.threshold and not wants_human:
+        if ranked and ranked[0][0] != self._oos and conf >= self.threshold and not wants_human:
             entry = self.entries[ranked[0][0]]
             return Answer(
                 intent=entry.id,
@@ -532,8 +571,8 @@ class Matcher:
             "margin": round((s1 - s2) / s1, 4) if s1 > 0 else 0.0,
             "candidates": [
                 {
-                    "id": self.entries[ei].id,
-                    "question": self.entries[ei].question,
+                    "id": self._units[ei].id,
+                    "question": self._units[ei].question,
                     "score": round(score, 4),
                     "relevance": round(rel, 4),
                     "coverage": round(cov, 4),
@@ -557,7 +596,7 @@ class Matcher:
         # entry among the top few, else the fallback entry, else the warning alone.
         entry: Entry | None = None
         for ei, *_ in ranked[:5]:
-            if self._is_anti_scam(self.entries[ei]):
+            if ei != self._oos and self._is_anti_scam(self.entries[ei]):
                 entry = self.entries[ei]
                 break
         if entry is None:

@@ -68,6 +68,46 @@ def test_a_labelled_question_teaches_its_entry_a_wording():
     Matcher(kb, examples=Examples({"no.such.entry": ("随便问问",)}, None))
 
 
+def test_questions_labelled_out_of_scope_are_handed_over():
+    """A question closest to one labelled out of scope goes to a human, though an entry shares its words."""
+    kb = KnowledgeBase(
+        [
+            _entry("report.where", "在哪里查征信报告", "怎么查征信", "去哪打征信报告", "征信中心在哪"),
+            _entry("report.fee", "查征信报告收费吗", "查征信要钱吗", "打征信报告多少钱"),
+        ]
+    )
+    question = "征信中心今年招不招工作人员"
+    plain = Matcher(kb, examples=NO_EXAMPLES).ask(question)
+    assert plain.intent == "report.where" and not plain.handoff
+    examples = Examples(
+        {"report.where": ("征信在哪儿打",)}, None, (), ("征信中心招人吗 想去上班", "人民银行招聘考试什么时候")
+    )
+    taught = Matcher(kb, examples=examples)
+    answer = taught.ask(question)
+    assert answer.handoff and answer.intent is None and answer.confidence == 0.0
+    # The best guesses for the human queue are still entries, never the out-of-scope unit.
+    assert [c for c, _ in answer.candidates] == ["report.where", "report.fee"][: len(answer.candidates)]
+    assert answer.candidates
+    # Nor does it stop an in-scope question from being answered.
+    assert taught.ask("查征信要交钱吗").intent == "report.fee"
+    assert Examples.build().out_of_scope
+
+
+def test_out_of_scope_labels_hold_only_for_the_knowledge_base_they_were_made_for():
+    kb = KnowledgeBase(
+        [
+            _entry("report.where", "在哪里查征信报告", "怎么查征信", "去哪打征信报告", "征信中心在哪"),
+            _entry("jobs", "征信中心招聘吗", "征信中心招人吗 想去上班"),
+        ]
+    )
+    examples = Examples({"report.where": ("征信在哪儿打",)}, None, (), ("征信中心招人吗 想去上班",))
+    # An editor wrote the handed-over question into an entry: it is in scope now.
+    assert Matcher(kb, examples=examples).ask("征信中心招人吗 想去上班").intent == "jobs"
+    # A centre's own knowledge base, without the labelled entries, gets no out-of-scope unit at all.
+    own = Examples({"other.entry": ("征信在哪儿打",)}, None, (), ("征信中心今年招不招工作人员",))
+    assert Matcher(kb, examples=own).ask("征信中心今年招不招工作人员").intent == "jobs"
+
+
 def test_scam_model_learns_from_examples():
     rows = [
         ("专业处理逾期 加V详聊 包成功", True),
