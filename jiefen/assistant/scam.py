@@ -184,7 +184,7 @@ SKEPTIC = _re(
 # Reporting a loss or reporting the offer to the police: the person needs the victim's answer, not a
 # warning against paying.
 VICTIM = _re(
-    r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 (人|他|他们|中介|公司)跑了 被坑 举报 报警 报案 把我拉黑 拉黑了我 人找不到 找不到人"
+    r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 (人|他|他们|中介|公司|就)跑了 被坑 举报 报警 报案 把我拉黑 拉黑了我 人找不到 找不到人"
 )
 # A sceptical question about a kind of offer in general ("好多广告说能删逾期", "收好几千那种"), not a
 # particular offer relayed: its claim or vague price does not make it a pitch.
@@ -194,6 +194,12 @@ GENERAL = _re(
 )
 # The institution admits its own reporting error and will correct it: the correction the law provides.
 LEGIT_FIX = _re(r"(承认|认了|确认|说是)(是)?.{0,6}(报错|弄错|搞错|错报|失误|系统问题|系统出|系统故障)")
+ABOUT_PRACTICE = _re(
+    r"(有什么|有哪些|存在哪些|有啥|什么)(法律)?风险 为(什么|啥)说 (怎么|如何)劝 劝劝 (是怎么|怎么)骗 骗人的套路",
+    r"(是一回事|一样)(吗|么) (有什么|有啥)区别 区别在哪",
+    r"(?<!还)(?<!还是)(没|没有|并没有|才不会)(交|给|答应|理|理他|理会|同意|签|转)(钱|他|她|他们|对方)?[,，。.;；!！]",
+)
+_NOT_VICTIM = re.compile(r"(不用|不必|无需|用不着|比)(去)?报(警|案)")
 # "帮你投诉银行要回利息" is an agent's pitch, not a victim's report.
 _AGENT_PROMISE = re.compile(r"帮(你|您|客户|大家)")
 
@@ -225,7 +231,8 @@ def detect_scam(text: str, model: ScamModel | None | object = _DEFAULT_MODEL) ->
         return ScamResult(False, [], 0.0)
     t = light_normalize(text)
     skeptic = bool(SKEPTIC.search(t))
-    victim = bool(VICTIM.search(t))
+    # "不成功退钱" is a promise and "比报警快" a sales line, not a victim's words.
+    victim = bool(VICTIM.search(GUARANTEE.sub("", _NOT_VICTIM.sub("", t))))
     # A guarantee is read before negations are removed: "不成功不收费" is a promise, not a refusal.
     guarantee = bool(GUARANTEE.search(t))
     t_clean = NEGATED.sub("", t)
@@ -248,6 +255,11 @@ def detect_scam(text: str, model: ScamModel | None | object = _DEFAULT_MODEL) ->
     # An intermediary's offer is flagged even when the person asks whether to believe it ("中介说能删
     # 逾期，可信吗"): that is exactly when the warning helps. A victim's report is never a pitch.
     if victim and not (agent and _AGENT_PROMISE.search(t_clean)):
+        return ScamResult(False, [], 0.0)
+    # Nor is a question about the practice itself ("代理退保为啥说有风险", "怎么劝我爸别信") or from
+    # someone who turned an offer down ("有人让我交1800，我没交，正规渠道有哪些"), unless it carries
+    # a seller's promise.
+    if ABOUT_PRACTICE.search(t) and not (guarantee or _AGENT_PROMISE.search(t_clean)):
         return ScamResult(False, [], 0.0)
 
     reasons: list[str] = []
