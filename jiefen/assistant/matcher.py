@@ -2,7 +2,7 @@
 
 Ranking (``Matcher.rank``), first stage: BM25 over character unigrams+bigrams of the normalised text,
 where every question/paraphrase is its own document and an entry scores by its best document plus
-0.3 x its second best, divided by the question's BM25 against itself ("how much of the question does
+0.6 x its second best, divided by the question's BM25 against itself ("how much of the question does
 the best paraphrase explain"). Added to that, twice the entry's *coverage*: the share of the
 question's IDF mass found anywhere in the entry (question, paraphrases, keywords). IDF is counted per
 entry, so a word repeated across one entry's paraphrases keeps its weight. A long question with a
@@ -63,7 +63,8 @@ OUT_OF_SCOPE_QUESTION = "（已标注为范围外的问题）"
 # Share of the labelled questions' entries a knowledge base must have for their out-of-scope labels to
 # hold for it (the shipped one and its later versions, not a centre's own).
 OUT_OF_SCOPE_MIN_SHARE = 0.8
-PITCH_MIN_SIMILARITY = 0.3
+PITCH_NEIGHBOURS = 5
+PITCH_MIN_SIMILARITY = 0.1
 # What is left of "你好，问个征信的问题" once these go is nothing: the question names no subject yet.
 _VAGUE_WORDS = word_list(
     "征信 信用 问题 问 个 的 事情 事 咨询 想 了解 一下 我 关于 方面 有 些 几 请教 啊 吗 呢 点"
@@ -142,19 +143,20 @@ class _Params:
     k1: float = 1.2
     b: float = 0.75
     coverage_weight: float = 2.0
-    second_doc_weight: float = 0.3
+    second_doc_weight: float = 0.6
     requires_factor: float = 0.5
     # Added to the rank score of an entry one of whose ``cues`` the question matches (see ``_cue_hits``).
     cue_weight: float = 0.5
     core_weight: float = 0.3
     core_min_len: int = 16
     canon_weight: float = 1.0
-    # Local discrimination among the ``local_head`` best: weight 1 gained on leave-one-out paraphrase
-    # matches without costing the evaluation set (2 gained more there but cost it); ``local_share`` is
-    # the exponent on the share of an entry's texts using a term (0 = mere presence: worse).
-    local_weight: float = 1.0
+    # Local discrimination among the ``local_head`` best; ``local_share`` is the exponent on the share
+    # of an entry's texts using a term (0 = mere presence: worse). Weight 2 and exponent 0.5 (with
+    # the second document at 0.6) since the labelled questions joined the index: 92.9 -> 93.8 % top-1
+    # leave-one-set-out over every set, hand-over unchanged (weight 1, exponent 1, 0.3 before).
+    local_weight: float = 2.0
     local_head: int = 5
-    local_share: float = 1.0
+    local_share: float = 0.5
     # Logistic calibration z = c*coverage + m*margin + bias, fitted on the evaluation set together with a
     # batch of questions written after the knowledge base had last been extended (so the fit sees how
     # unseen wording scores). See docs/assistant.md.
@@ -259,16 +261,22 @@ class Matcher:
         return bool(labelled) and len(labelled & self._by_id.keys()) >= OUT_OF_SCOPE_MIN_SHARE * len(labelled)
 
     def _pitch_entry(self, normalized: str) -> int | None:
-        """The entry of the labelled pitch closest to this one (bigram Dice), if it is close enough."""
+        """The entry most of the closest labelled pitches were given: the five nearest by bigram Dice
+        vote with their similarity (one nearest alone is right less often: 301 against 331 of 364
+        pitches, leave-one-set-out); none when even the nearest shares almost nothing."""
         q = set(bigrams(normalized))
         if not q or not self._pitches:
             return None
-        best, best_ei = 0.0, None
-        for grams_, ei in self._pitches:
-            d = 2 * len(q & grams_) / (len(q) + len(grams_))
-            if d > best:
-                best, best_ei = d, ei
-        return best_ei if best >= PITCH_MIN_SIMILARITY else None
+        sims = heapq.nlargest(
+            PITCH_NEIGHBOURS,
+            ((2 * len(q & grams_) / (len(q) + len(grams_)), ei) for grams_, ei in self._pitches),
+        )
+        if not sims or sims[0][0] < PITCH_MIN_SIMILARITY:
+            return None
+        votes: dict[int, float] = defaultdict(float)
+        for d, ei in sims:
+            votes[ei] += d
+        return max(votes, key=votes.__getitem__)
 
     # ----------------------------------------------------------------------------------- index
     def _build(self) -> None:

@@ -201,13 +201,13 @@ def test_an_answered_handoff_becomes_a_new_draft_entry_in_one_step(client, world
 
 
 def test_an_answered_handoff_becomes_a_paraphrase_draft(world, published_kb):
-    r = handed_over("我在国外，想查国内的征信，大使馆能办吗")
+    r = handed_over("征信报告要翻译成英文去办签证，哪里能办")
     handoff_reply(actor=world.pbc_officer, handoff_id=r.handoff.pk, text="可以在网上查，也可以委托亲属代查。")
     v = handoff_to_kb(
         actor=world.pbc_officer, handoff_id=r.handoff.pk, mode="paraphrase", key="query.channels"
     )
     assert (
-        v.status == KbVersion.Status.DRAFT and v.paraphrases[-1] == "我在国外，想查国内的征信，大使馆能办吗"
+        v.status == KbVersion.Status.DRAFT and v.paraphrases[-1] == "征信报告要翻译成英文去办签证，哪里能办"
     )
 
 
