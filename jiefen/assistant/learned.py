@@ -110,7 +110,7 @@ class ScamModel:
     weights: dict[str, float] = field(default_factory=dict)
     prior: float = 0.0
     # Chosen leave-one-set-out so that the union with the rules keeps false positives near 1 %.
-    threshold: float = 38.0
+    threshold: float = 40.0
 
     ALPHA = 0.5
 

@@ -167,7 +167,7 @@ class _Params:
     c: float = 7.29
     m: float = 1.80
     bias: float = -2.87
-    weak_domain_factor: float = 0.28
+    weak_domain_factor: float = 0.25
     no_domain_factor: float = 0.25
     uncovered_factor: float = 0.35
 

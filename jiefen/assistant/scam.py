@@ -88,7 +88,9 @@ AGENT = _re(
 )
 # Strong phrases: flag alone unless the sentence asks about legitimacy, warns, or reports a loss.
 STRONG = _re(
-    r"铲单 (修复|洗白|铲单|征信|信用)(公司|机构|团队|服务|中介|工作室|师) 内部(渠道|关系|操作|人员) 反催收 代理退保",
+    # "征信机构" is the law's name for a licensed credit bureau, not a repair shop.
+    r"铲单 (修复|洗白|铲单)(公司|机构|团队|服务|中介|工作室|师) (征信|信用)(公司|团队|服务|中介|工作室|师)",
+    r"内部(渠道|关系|操作|人员) 反催收 代理退保",
     r"征信优化 优化征信 信用优化 报告优化 修复征信包 黑客",
     r"(人行|央行|银行|征信中心)(里|内部)?有(关系|人|熟人)",
     r"(收徒|带徒|教|培训|招代理|加盟).{0,6}(征信修复|修复征信|信用修复|修复信用|铲单|洗白) 黑户.{0,4}(也能|都能|照样|包)(下款|贷款|借到|下卡)",
@@ -99,7 +101,7 @@ GUARANTEE = _re(
     r"内部.{0,3}(渠道|关系|操作|人员|朋友|人|资源) 先办事后(付|收)",
     r"当天(见效|处理|删除|消除|搞定) \d+天(内)?(消除|删除|见效|搞定|处理|删) 秒(删|消|批)",
     r"快速(铲|删|消|修复|处理|洗|提升) 一周内(删除|消除) 都能处理 全部(清除|删除|消除)",
-    r"(1|一)次(搞定|解决|处理好|清零) 包搞定 包教包会",
+    r"(1|一)次(搞定|解决|处理好|清零)(?!还是) 包搞定 包教包会",
     # Success claimed in numbers ("已帮上千人协商成功") or as instant ("征信立马变白").
     r"(已|已经)(帮|为|成功|协助).{0,6}(人|客户|位|户) (上千|上万|数千|几千|上百)(人|位|客户|个客户).{0,6}成功",
     r"(立马|立刻|马上|立即|秒)(变白|删|消|清|洗|下款|到账)",
@@ -184,7 +186,7 @@ SKEPTIC = _re(
 # Reporting a loss or reporting the offer to the police: the person needs the victim's answer, not a
 # warning against paying.
 VICTIM = _re(
-    r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 (人|他|他们|中介|公司|就)跑了 被坑 举报 报警 报案 把我拉黑 拉黑了我 人找不到 找不到人"
+    r"被.{0,8}骗 骗了(我|钱|\d) 上当 要回 追回 退钱 联系不上 跑路 (人|他|他们|中介|公司|就)跑了 呃(咗|了) 补救 被坑 举报 报警 报案 把我拉黑 拉黑了我 人找不到 找不到人"
 )
 # A sceptical question about a kind of offer in general ("好多广告说能删逾期", "收好几千那种"), not a
 # particular offer relayed: its claim or vague price does not make it a pitch.
@@ -200,8 +202,11 @@ ABOUT_PRACTICE = _re(
     r"有什么坑 有啥坑 (存不存在|有没有这回事) 只是好奇 没有要找 我没敢 被我(赶走|拒绝|骂走|挂了) 提醒(兄弟|大家|家人|朋友|群里)",
     r"(?<!还)(?<!还是)(没|没有|并没有|才不会)(交|给|答应|理|理他|理会|同意|签|转)(钱|他|她|他们|对方)?[,，。.;；!！]",
 )
+OFFICIAL_HELPER = _re(r"调解中心 调解员 调处中心 助航站 信用中国 行政处罚")
+IMPOSTOR = _re(r"冒充 自称 假冒 说是 说他是 说自己是")
 _NOT_VICTIM = re.compile(
     r"(不用|不必|无需|用不着|比)(去)?报(警|案)|帮(我|你|您)(跟|向|找)?(银行)?要回|要回来?(的钱)?(按|给|分|提)"
+    r"|不(成功|下款|通过|办成|批)(就)?(全额)?退(钱|款|费)|(怕|担心|害怕|以免|防止|不想)被.{0,4}骗"
 )
 # "帮你投诉银行要回利息" is an agent's pitch, not a victim's report.
 _AGENT_PROMISE = re.compile(r"帮(你|您|客户|大家)")
@@ -255,6 +260,14 @@ def detect_scam(text: str, model: ScamModel | None | object = _DEFAULT_MODEL) ->
     if skeptic and not (money_concrete or guarantee or claim or agent):
         money_firm = money_asked = hire = False
     hire_paid = bool(HIRE_PAID.search(t_clean))
+    # The centre's own mediators and rescue station (or the state's credit-repair procedure for
+    # administrative penalties) asked about without a price or a promise: a question about a
+    # free service, not a pitch, unless someone claims to be them.
+    official = bool(OFFICIAL_HELPER.search(t_clean)) and not (
+        money_concrete or guarantee or IMPOSTOR.search(t)
+    )
+    if official:
+        claim = hire = money_asked = False
     # An intermediary's offer is flagged even when the person asks whether to believe it ("中介说能删
     # 逾期，可信吗"): that is exactly when the warning helps. A victim's report is never a pitch.
     if victim and not (agent and _AGENT_PROMISE.search(t_clean)):
@@ -275,7 +288,7 @@ def detect_scam(text: str, model: ScamModel | None | object = _DEFAULT_MODEL) ->
         reasons.append("第三方声称能删除或修复征信记录")
     if target and (hire or hire_paid):
         reasons.append("想找人或花钱处理征信记录")
-    if agent and (money_asked or claim or hire):
+    if agent and (money_asked or claim or hire) and not official:
         reasons.append("代理维权、代理投诉、代理退保或债务中介")
     if target and money_asked and not legit:
         reasons.append("询问付费删除或修复征信记录的价格")
