@@ -299,6 +299,22 @@ FIRST_MEASUREMENTS = {
         "scam_recall": 1.0,
         "scam_fpr": 0.0173,
     },
+    # Two more, written while fresh12/fresh13 were being read; each measured once when it arrived,
+    # learning from every set before it (three impersonation rows of fresh14 and two of fresh15 were
+    # relabelled scam false by intent alone before running: 84 % and 88 % recall as authored). The
+    # round's starting code on fresh15: 78.0 / 90.9 / 91.3 / 4.0.
+    "fresh14": {
+        "top1_in_scope": 0.939,
+        "handoff_out_of_scope": 0.9394,
+        "scam_recall": 0.9545,
+        "scam_fpr": 0.017,
+    },
+    "fresh15": {
+        "top1_in_scope": 0.8841,
+        "handoff_out_of_scope": 0.9394,
+        "scam_recall": 0.9565,
+        "scam_fpr": 0.0514,
+    },
 }
 
 

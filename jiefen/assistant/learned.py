@@ -74,11 +74,50 @@ def labelled_rows(source: str) -> list[Labelled]:
 _KEEP = re.compile(r"[\u4e00-\u9fffa-z0-9%¥$]")
 
 
+# Every pinyin syllable: a run of Latin letters that splits into them is pinyin written to dodge
+# filters ("zhengxin", "xiufu"); any other run of four or more is an English word.
+_PINYIN = frozenset(
+    """a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu ca cai can cang
+    cao ce cen ceng cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan chuang
+    chui chun chuo ci cong cou cu cuan cui cun cuo da dai dan dang dao de dei den deng di dia dian diao
+    die ding diu dong dou du duan dui dun duo e ei en eng er fa fan fang fei fen feng fo fou fu ga gai
+    gan gang gao ge gei gen geng gong gou gu gua guai guan guang gui gun guo ha hai han hang hao he hei
+    hen heng hong hou hu hua huai huan huang hui hun huo ji jia jian jiang jiao jie jin jing jiong jiu
+    ju juan jue jun ka kai kan kang kao ke kei ken keng kong kou ku kua kuai kuan kuang kui kun kuo la
+    lai lan lang lao le lei leng li lia lian liang liao lie lin ling liu lo long lou lu luan lun luo lv
+    lve ma mai man mang mao me mei men meng mi mian miao mie min ming miu mo mou mu na nai nan nang nao
+    ne nei nen neng ni nian niang niao nie nin ning niu nong nou nu nuan nuo nv nve o ou pa pai pan pang
+    pao pei pen peng pi pian piao pie pin ping po pou pu qi qia qian qiang qiao qie qin qing qiong qiu
+    qu quan que qun ran rang rao re ren reng ri rong rou ru rua ruan rui run ruo sa sai san sang sao se
+    sen seng sha shai shan shang shao she shei shen sheng shi shou shu shua shuai shuan shuang shui shun
+    shuo si song sou su suan sui sun suo ta tai tan tang tao te teng ti tian tiao tie ting tong tou tu
+    tuan tui tun tuo wa wai wan wang wei wen weng wo wu xi xia xian xiang xiao xie xin xing xiong xiu xu
+    xuan xue xun ya yan yang yao ye yi yin ying yo yong you yu yuan yue yun za zai zan zang zao ze zei
+    zen zeng zha zhai zhan zhang zhao zhe zhei zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang
+    zhui zhun zhuo zi zong zou zu zuan zui zun zuo""".split()
+)
+_LATIN_RUN = re.compile(r"[a-z]{4,}")
+
+
+def _is_pinyin(word: str) -> bool:
+    ok = [True] + [False] * len(word)  # ok[i]: word[:i] splits into syllables
+    for i in range(1, len(word) + 1):
+        ok[i] = any(ok[j] and word[j:i] in _PINYIN for j in range(max(0, i - 6), i))
+    return ok[-1]
+
+
+def _english_out(text: str) -> str:
+    """English words become a break: pitches spell words in pinyin and write 加V, so Latin letters
+    lean towards "pitch", and a question asked half in English ("credit report 上面的 overdue 记录多久
+    消") would otherwise read as one."""
+    return _LATIN_RUN.sub(lambda m: m.group() if _is_pinyin(m.group()) else " ", text)
+
+
 def scam_features(text: str) -> set[str]:
     """Character 1–3-grams of the lightly normalised text; punctuation and spaces end a run, and the
     text's start and end are marks of their own ("^私信" opens a message, "私信$" closes an advert)."""
     units: list[str] = ["^"]
-    for ch in light_normalize(text):
+    for ch in _english_out(light_normalize(text)):
         if _KEEP.match(ch):
             units.append(ch)
         elif units[-1] != "#":

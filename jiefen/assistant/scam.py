@@ -91,6 +91,8 @@ STRONG = _re(
     # "征信机构" is the law's name for a licensed credit bureau, not a repair shop.
     r"铲单 (修复|洗白|铲单)(公司|机构|团队|服务|中介|工作室|师) (征信|信用)(公司|团队|服务|中介|工作室|师)",
     r"内部(渠道|关系|操作|人员) 反催收 代理退保",
+    # Written in English (spaces are gone by now): "credit repair agency", "fix your credit".
+    r"creditrepair repaircredit creditfix fixcredit fixyourcredit cleancredit creditclean",
     r"征信优化 优化征信 信用优化 报告优化 修复征信包 黑客",
     r"(人行|央行|银行|征信中心)(里|内部)?有(关系|人|熟人)",
     r"(收徒|带徒|教|培训|招代理|加盟).{0,6}(征信修复|修复征信|信用修复|修复信用|铲单|洗白) 黑户.{0,4}(也能|都能|照样|包)(下款|贷款|借到|下卡)",
@@ -264,10 +266,10 @@ def detect_scam(text: str, model: ScamModel | None | object = _DEFAULT_MODEL) ->
     # administrative penalties) asked about without a price or a promise: a question about a
     # free service, not a pitch, unless someone claims to be them.
     official = bool(OFFICIAL_HELPER.search(t_clean)) and not (
-        money_concrete or guarantee or IMPOSTOR.search(t)
+        guarantee or IMPOSTOR.search(t) or (money_concrete and re.search(r"\d", t_clean))
     )
     if official:
-        claim = hire = money_asked = False
+        return ScamResult(False, [], 0.0)
     # An intermediary's offer is flagged even when the person asks whether to believe it ("中介说能删
     # 逾期，可信吗"): that is exactly when the warning helps. A victim's report is never a pitch.
     if victim and not (agent and _AGENT_PROMISE.search(t_clean)):

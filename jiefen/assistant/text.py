@@ -214,6 +214,26 @@ _LOOK_REPORT_RE = re.compile(r"看(?:看|一下|下|一眼)?(?:我|俺|自己|�
 _BASE_SYNONYMS: dict[str, str] = {
     surface: canon for canon, surfaces in SYNONYM_GROUPS.items() for surface in surfaces
 }
+# Questions asked half in English ("credit report 上面的 overdue 记录多久消"): the common words read as
+# the Chinese word they stand for, folded like it. Spaces are gone by then, so "credit report" is
+# "creditreport", found before "credit".
+_ENGLISH: dict[str, str] = {
+    **dict.fromkeys(word_list("creditreports creditreport creditrecord credithistory creditfile credit"), "征信"),
+    **dict.fromkeys(word_list("creditcards creditcard"), "信用卡"),
+    **dict.fromkeys(word_list("overdue latepayments latepayment delinquency defaulted default"), "逾期"),
+    **dict.fromkeys(word_list("disputes dispute appeal objection"), "异议"),
+    "personalstatement": "个人声明",
+    **dict.fromkeys(word_list("removed remove deleted delete erase"), "删除"),
+    **dict.fromkeys(word_list("fees fee charges charge"), "收费"),
+    "free": "免费",
+    **dict.fromkeys(word_list("authorization authorisation consent"), "授权"),
+    **dict.fromkeys(word_list("banks bank"), "银行"),
+    "mortgage": "房贷",
+    "landlord": "房东",
+    "howlong": "多久",
+    "repair": "修复",
+}
+_BASE_SYNONYMS.update({en: _BASE_SYNONYMS.get(zh, zh) for en, zh in _ENGLISH.items()})
 
 _CN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
