@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .text import light_normalize
+from .text import light_normalize, word_list
 
 DATA = Path(__file__).resolve().parent / "data"
 LABELLED_DIR = DATA / "labelled"
@@ -77,7 +77,8 @@ _KEEP = re.compile(r"[\u4e00-\u9fffa-z0-9%¥$]")
 # Every pinyin syllable: a run of Latin letters that splits into them is pinyin written to dodge
 # filters ("zhengxin", "xiufu"); any other run of four or more is an English word.
 _PINYIN = frozenset(
-    """a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu ca cai can cang
+    word_list(
+        """a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu ca cai can cang
     cao ce cen ceng cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan chuang
     chui chun chuo ci cong cou cu cuan cui cun cuo da dai dan dang dao de dei den deng di dia dian diao
     die ding diu dong dou du duan dui dun duo e ei en eng er fa fan fang fei fen feng fo fou fu ga gai
@@ -94,7 +95,8 @@ _PINYIN = frozenset(
     tuan tui tun tuo wa wai wan wang wei wen weng wo wu xi xia xian xiang xiao xie xin xing xiong xiu xu
     xuan xue xun ya yan yang yao ye yi yin ying yo yong you yu yuan yue yun za zai zan zang zao ze zei
     zen zeng zha zhai zhan zhang zhao zhe zhei zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang
-    zhui zhun zhuo zi zong zou zu zuan zui zun zuo""".split()
+    zhui zhun zhuo zi zong zou zu zuan zui zun zuo"""
+    )
 )
 _LATIN_RUN = re.compile(r"[a-z]{4,}")
 

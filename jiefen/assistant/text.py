@@ -218,7 +218,9 @@ _BASE_SYNONYMS: dict[str, str] = {
 # the Chinese word they stand for, folded like it. Spaces are gone by then, so "credit report" is
 # "creditreport", found before "credit".
 _ENGLISH: dict[str, str] = {
-    **dict.fromkeys(word_list("creditreports creditreport creditrecord credithistory creditfile credit"), "征信"),
+    **dict.fromkeys(
+        word_list("creditreports creditreport creditrecord credithistory creditfile credit"), "征信"
+    ),
     **dict.fromkeys(word_list("creditcards creditcard"), "信用卡"),
     **dict.fromkeys(word_list("overdue latepayments latepayment delinquency defaulted default"), "逾期"),
     **dict.fromkeys(word_list("disputes dispute appeal objection"), "异议"),
