@@ -2,25 +2,19 @@
 
 Run from the repository root (pure Python, no Django needed):
 
-    python bench/assistant.py [--kb FILE] [--eval FILE] [--holdout FILE|''] [--fresh FILE|'']
-                              [--fresh2 FILE|''] … [--fresh11 FILE|''] [--threshold T]
+    python bench/assistant.py [--kb FILE] [--sets a,b,...] [--eval FILE] [--threshold T]
 
-Prints one JSON line. Top-level accuracy keys are the evaluation set's (the set the matcher was tuned
-on); ``holdout`` has the held-out set's (never tuned on) and the figures recorded on it before any
-change; ``fresh`` and ``fresh2`` the same for two more sets written in the second round (see
-docs/assistant.md: ``fresh`` was written before any change of that round and later used to look at
-errors, ``fresh2`` halfway through it and only measured), and ``fresh3``/``fresh4`` for the third round
-(``fresh3`` written before any change of that round, then used to look at errors; ``fresh4`` written
-before that reading and measured once at the end), and ``fresh5``/``fresh6`` for the fourth round
-(both written before any change of that round; ``fresh6`` then used to look at errors, ``fresh5``
-measured once more at the end only), ``fresh7``/``fresh8`` for the sixth (``fresh7`` measured before
-the fifth round's paraphrases, then used to look at errors; ``fresh8`` measured once at the end of
-the sixth, then its scam misses read; ``fresh9`` measured once after that, then its misses read;
-``fresh10``/``fresh11`` for the seventh, both measured before any change of it). Latency is measured on the knowledge base padded to
-200 entries (see ``pad_kb``), over every question of all sets, repeated: ``p50_ms``/``p99_ms`` are CPU time of the answering thread (the cost
-of a question), ``*_wall_ms`` wall-clock time (which also shows how busy the machine is; see
-``load_avg_1m``). ``reference`` is a plain character-bigram BM25 over the same entries (raw text, no
-normalisation, no synonyms, no threshold), measured in the same run on both sets.
+Prints one JSON line. Every labelled set in ``jiefen/assistant/data/labelled/`` (or those in
+``--sets``) is measured leave-one-set-out: the matcher learns paraphrases, out-of-scope questions,
+pitches and its scam model from every other set, never from the one measured. Each set's figures
+carry ``first_measurement``, recorded when the set was first measured (``FIRST_MEASUREMENTS``, see
+docs/assistant.md for what each set was and what was read when); ``all_sets`` pools them; ``--eval``
+also measures a file of your own, learning from every set. Latency is measured on the knowledge base
+padded to 200 entries (see ``pad_kb``), over every question of all sets, repeated: ``p50_ms``/``p99_ms``
+are CPU time of the answering thread (the cost of a question), ``*_wall_ms`` wall-clock time (which also
+shows how busy the machine is; see ``load_avg_1m``). ``reference`` is a plain character-bigram BM25 over
+the knowledge base alone (raw text, no normalisation, no synonyms, no threshold), measured in the same
+run on every set.
 
 Evaluation file: JSON lines ``{"q": str, "intent": id | null, "scam": bool}``.
 - top1_in_scope: share of rows with an intent where ``ask`` returns exactly that intent (a hand-over
