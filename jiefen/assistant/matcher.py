@@ -170,6 +170,8 @@ class _Params:
     weak_domain_factor: float = 0.25
     no_domain_factor: float = 0.25
     uncovered_factor: float = 0.35
+    # The gate for a question the learned domain model clearly places in scope (see learned.DomainModel).
+    learned_domain_factor: float = 0.5
 
 
 def bigrams(normalized: str) -> list[str]:
@@ -218,6 +220,9 @@ class Matcher:
         # runner-up the margin (and so the confidence) shrinks.
         self._units = list(self.entries)
         self._oos = -1
+        # Like the out-of-scope questions, the domain model holds only for the knowledge base it was
+        # labelled against.
+        self._domain = self.examples.domain_model if self._labelled_for_this_kb() else None
         self._pitches: list[tuple[set[str], int]] = []
         if self._labelled_for_this_kb():
             for q, intent in self.examples.pitches:
@@ -548,7 +553,11 @@ class Matcher:
         return core if core != normalized else None
 
     def confidence(
-        self, ranked: list[tuple[int, float, float, float]], normalized: str, core: str | None = None
+        self,
+        ranked: list[tuple[int, float, float, float]],
+        normalized: str,
+        core: str | None = None,
+        question: str = "",
     ) -> float:
         if not ranked or ranked[0][0] == self._oos:  # none, or closest to a question no entry answers
             return 0.0
@@ -559,7 +568,10 @@ class Matcher:
         conf = 1.0 / (1.0 + math.exp(-z))
         if not any(t in normalized for t in self.strong_terms):
             weak = any(t in normalized for t in self.weak_terms)
-            conf *= self.p.weak_domain_factor if weak else self.p.no_domain_factor
+            factor = self.p.weak_domain_factor if weak else self.p.no_domain_factor
+            if question and self._domain is not None and self._domain.in_scope(question):
+                factor = max(factor, self.p.learned_domain_factor)
+            conf *= factor
         if self.p.uncovered_factor < 1 and self._uncovered(ranked[0][0], normalized):
             conf *= self.p.uncovered_factor
         return conf
@@ -573,7 +585,7 @@ class Matcher:
     def ask(self, question: str) -> Answer:
         scam: ScamResult = detect_scam(question, self.examples.scam_model)
         ranked, normalized, core = self._rank(question)
-        conf = self.confidence(ranked, normalized, core)
+        conf = self.confidence(ranked, normalized, core, question)
         candidates = [
             (self.entries[ei].id, round(score, 4)) for ei, score, _, _ in ranked if ei != self._oos
         ][:3]
@@ -614,7 +626,7 @@ class Matcher:
         """Everything behind one answer, for the staff test page: the normalised text, the domain
         gate, and the best entries with their score parts."""
         ranked, normalized, core = self._rank(question)
-        conf = self.confidence(ranked, normalized, core)
+        conf = self.confidence(ranked, normalized, core, question)
         if any(t in normalized for t in self.strong_terms):
             domain = "strong"
         elif any(t in normalized for t in self.weak_terms):

@@ -108,6 +108,22 @@ def test_out_of_scope_labels_hold_only_for_the_knowledge_base_they_were_made_for
     assert Matcher(kb, examples=own).ask("征信中心今年招不招工作人员").intent == "jobs"
 
 
+def test_the_domain_model_answers_in_scope_questions_without_a_domain_word():
+    from jiefen.assistant.kb import default_kb_path, load_kb
+
+    kb = load_kb(default_kb_path())
+    question = (
+        "催债的天天打我爸妈电话，这样合法吗"  # no credit-report word: the word gate alone hands it over
+    )
+    assert Matcher(kb, examples=NO_EXAMPLES).ask(question).handoff
+    examples = Examples.build()
+    assert examples.domain_model is not None and examples.domain_model.in_scope(question)
+    assert Matcher(kb, examples=examples).ask(question).intent == "collection.conduct"
+    # Out-of-scope questions stay out: the model lifts the gate only when it is clearly in scope.
+    for off_topic in ("明天泉州天气怎么样", "信用卡怎么提额", "房贷利率多少"):
+        assert Matcher(kb, examples=examples).ask(off_topic).handoff, off_topic
+
+
 def test_scam_model_learns_from_examples():
     rows = [
         ("专业处理逾期 加V详聊 包成功", True),
