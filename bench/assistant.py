@@ -309,6 +309,20 @@ FIRST_MEASUREMENTS = {
         "scam_recall": 0.9565,
         "scam_fpr": 0.0514,
     },
+    # Two last ones, written during the round by authors told the impersonation rule; measured once at
+    # its end, learning from every set before them (neither from the other), and not read.
+    "fresh16": {
+        "top1_in_scope": 0.939,
+        "handoff_out_of_scope": 1.0,
+        "scam_recall": 0.92,
+        "scam_fpr": 0.0231,
+    },
+    "fresh17": {
+        "top1_in_scope": 0.9451,
+        "handoff_out_of_scope": 1.0,
+        "scam_recall": 0.92,
+        "scam_fpr": 0.0231,
+    },
 }
 
 
