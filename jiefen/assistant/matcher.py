@@ -16,8 +16,9 @@ decides), x 0.5 for an entry whose required subject (企业, 公积金 …) the 
 
 Confidence (``Matcher.confidence``): a logistic curve of coverage and of the relative margin over the
 runner-up entry, fitted on labelled questions, multiplied by a domain gate: 1 if the question has a
-credit-report term, 0.28 if it only names a credit product ("信用卡", "房贷"), 0.25 if neither (both below
-the threshold: such questions always go to a human), and x 0.35 when the question names a subject no
+credit-report term, 0.25 if it only names a credit product ("信用卡", "房贷": answered only when the match is
+near-certain), 0.2 if neither (always below the threshold), 0.5 instead of either when the learned domain
+model is sure the question is in scope (``learned.DomainModel``), and x 0.35 when the question names a subject no
 text of the best entry uses (``UNCOVERED_TERMS``). Below ``threshold`` the question goes to a human.
 See docs/assistant.md for the design and its numbers.
 """
@@ -168,7 +169,7 @@ class _Params:
     m: float = 1.80
     bias: float = -2.87
     weak_domain_factor: float = 0.25
-    no_domain_factor: float = 0.25
+    no_domain_factor: float = 0.2
     uncovered_factor: float = 0.35
     # The gate for a question the learned domain model clearly places in scope (see learned.DomainModel).
     learned_domain_factor: float = 0.5
