@@ -221,11 +221,11 @@ class Matcher:
         # runner-up the margin (and so the confidence) shrinks.
         self._units = list(self.entries)
         self._oos = -1
-        # Like the out-of-scope questions, the domain model holds only for the knowledge base it was
-        # labelled against.
-        self._domain = self.examples.domain_model if self._labelled_for_this_kb() else None
+        # What was learned from labels holds only for the knowledge base they were labelled against.
+        self._labelled_here = self._labelled_for_this_kb()
+        self._domain = self.examples.domain_model if self._labelled_here else None
         self._pitches: list[tuple[set[str], int]] = []
-        if self._labelled_for_this_kb():
+        if self._labelled_here:
             for q, intent in self.examples.pitches:
                 if (ei := self._by_id.get(intent)) is not None and (
                     grams_ := set(bigrams(self.norm.normalize(q)))
@@ -261,7 +261,7 @@ class Matcher:
         knowledge base: a centre's own knowledge base, which lacks most of the labelled entries, may
         well answer them, so it gets none. A question an editor has since written into an entry (a
         hand-over turned into a paraphrase) is in scope now and is dropped."""
-        if not self.examples.out_of_scope or not self._labelled_for_this_kb():
+        if not self.examples.out_of_scope or not self._labelled_here:
             return []
         stated = {self.norm.normalize(t) for e in self.entries for t in (e.question, *e.paraphrases)}
         return [q for q in self.examples.out_of_scope if self.norm.normalize(q) not in stated]
@@ -370,6 +370,8 @@ class Matcher:
         if self._oos >= 0:
             self._canon_sets.append(set())  # no canonical wording to overlap with
             self._oos_start = self._doc_entry.index(self._oos)
+            # Per out-of-scope text, its terms: its coverage of a question is counted text by text.
+            self._oos_terms = [set(toks) for toks in doc_tokens[self._oos_start :]]
         # Each entry's texts, normalised, for the "does the entry talk about this subject" check.
         self._entry_text = [
             "|".join(
@@ -395,8 +397,6 @@ class Matcher:
         # numpy operation, which keeps a question's cost flat as labelled questions join the index.
         acc = np.zeros(self._n_docs)
         cov_mass = np.zeros(len(self._units))
-        # Per out-of-scope text, the question's IDF mass it contains (its coverage, text by text).
-        oos_mass = np.zeros(self._n_docs - self._oos_start) if self._oos >= 0 else None
         total_mass = 0.0
         idf_get, postings, entry_post = self._idf.get, self._postings, self._entry_post
         for t in tf:
@@ -408,9 +408,6 @@ class Matcher:
             posting = postings.get(t)
             if posting is not None:
                 acc[posting[0]] += posting[1]  # a term's documents are distinct: no repeated index
-                if oos_mass is not None:
-                    docs = posting[0]
-                    oos_mass[docs[docs >= self._oos_start] - self._oos_start] += idf
             eis = entry_post.get(t)
             if eis is not None:
                 cov_mass[eis] += idf
@@ -426,8 +423,9 @@ class Matcher:
         relv = (best + self.p.second_doc_weight * second) / self_score
         rel = {int(owners[i]): float(relv[i]) for i in np.flatnonzero(best > 0)}
         cov = {int(ei): float(cov_mass[ei] / total_mass) for ei in np.flatnonzero(cov_mass)}
-        if oos_mass is not None and self._oos in rel:
-            cov[self._oos] = float(oos_mass[int(np.argmax(acc[self._oos_start :]))] / total_mass)
+        if self._oos in rel:  # the out-of-scope unit's coverage is that of its best text alone
+            terms = self._oos_terms[int(np.argmax(acc[self._oos_start :]))]
+            cov[self._oos] = sum(self._idf[t] for t in tf if t in terms) / total_mass
         return rel, cov
 
     def rank(self, question: str) -> tuple[list[tuple[int, float, float, float]], str]:

@@ -290,7 +290,7 @@ def detect_scam(text: str, model: ScamModel | None | object = _DEFAULT_MODEL) ->
         reasons.append("第三方声称能删除或修复征信记录")
     if target and (hire or hire_paid):
         reasons.append("想找人或花钱处理征信记录")
-    if agent and (money_asked or claim or hire) and not official:
+    if agent and (money_asked or claim or hire):
         reasons.append("代理维权、代理投诉、代理退保或债务中介")
     if target and money_asked and not legit:
         reasons.append("询问付费删除或修复征信记录的价格")
