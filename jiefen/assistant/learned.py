@@ -25,7 +25,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -355,3 +355,71 @@ def default_examples() -> Examples:
 
 def default_scam_model() -> ScamModel | None:
     return default_examples().scam_model
+
+
+# ---------------------------------------------------------------------------------- intent model
+@dataclass
+class SoftmaxModel:
+    """Multinomial logistic regression over term lists (the matcher's normalised unigrams and bigrams,
+    tf-idf weighted, scaled to length 1): the log-probability of each class.
+
+    The matcher ranks by its best texts (BM25) and their pooled terms (naive Bayes); this model weighs
+    the terms against each other across all entries, so the one word that tells two neighbouring
+    entries apart counts as much as it should. Added to the ten best it lifted the ranking's top-1 from
+    97.2 to 97.7 % leave-one-set-out over every set (see docs/assistant.md). Trained by a few epochs of
+    stochastic gradient descent with AdaGrad steps: about a second for the shipped knowledge base with
+    its labelled questions."""
+
+    vocab: dict[str, int]
+    idf: np.ndarray
+    weights: np.ndarray  # terms x classes
+    bias: np.ndarray
+
+    EPOCHS = 4
+    RATE = 0.5
+
+    @staticmethod
+    def _vector(
+        vocab: Mapping[str, int], idf: np.ndarray, toks: Iterable[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        tf = Counter(t for t in toks if t in vocab)
+        idx = np.fromiter((vocab[t] for t in tf), dtype=np.int64, count=len(tf))
+        val = np.fromiter((1 + math.log(c) for c in tf.values()), dtype=float, count=len(tf)) * idf[idx]
+        norm = math.sqrt(float(val @ val)) or 1.0
+        return idx, val / norm
+
+    @classmethod
+    def train(cls, docs: Sequence[Sequence[str]], labels: Sequence[int], n_classes: int) -> SoftmaxModel:
+        vocab: dict[str, int] = {}
+        df: Counter[str] = Counter()
+        for toks in docs:
+            df.update(set(toks))
+        for t in df:
+            vocab[t] = len(vocab)
+        n = len(docs)
+        idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in vocab])
+        rows = [cls._vector(vocab, idf, toks) for toks in docs]
+        w = np.zeros((len(vocab), n_classes))
+        b = np.zeros(n_classes)
+        sq = np.full((len(vocab), n_classes), 1e-8)  # AdaGrad: each weight's summed squared gradients
+        order = np.arange(n)
+        rng = np.random.default_rng(0)
+        for _ in range(cls.EPOCHS):
+            rng.shuffle(order)
+            for i in order.tolist():
+                idx, val = rows[i]
+                z = val @ w[idx] + b
+                p = np.exp(z - z.max())
+                p /= p.sum()
+                p[labels[i]] -= 1  # the gradient of the log-loss in z
+                g = np.outer(val, p)
+                sq[idx] += g * g
+                w[idx] -= cls.RATE * g / np.sqrt(sq[idx])
+                b -= 0.1 * cls.RATE * p
+        return cls(vocab, idf, w, b)
+
+    def log_probs(self, toks: Iterable[str]) -> np.ndarray:
+        idx, val = self._vector(self.vocab, self.idf, toks)
+        z = val @ self.weights[idx] + self.bias
+        z -= z.max()
+        return z - math.log(float(np.exp(z).sum()))

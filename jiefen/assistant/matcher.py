@@ -18,7 +18,7 @@ Confidence (``Matcher.confidence``): a logistic curve of coverage and of the rel
 runner-up entry, fitted on labelled questions, multiplied by a domain gate: 1 if the question has a
 credit-report term, 0.25 if it only names a credit product ("信用卡", "房贷": answered only when the match is
 near-certain), 0.2 if neither (always below the threshold), 0.5 instead of either when the learned domain
-model is sure the question is in scope (``learned.DomainModel``), and x 0.35 when the question names a subject no
+model is sure the question is in scope (``learned.DomainModel``), and x 0.25 when the question names a subject no
 text of the best entry uses (``UNCOVERED_TERMS``). Below ``threshold`` the question goes to a human.
 See docs/assistant.md for the design and its numbers.
 """
@@ -31,12 +31,13 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from .kb import Entry, default_kb_path, load_kb
-from .learned import Examples, default_examples
+from .learned import Examples, SoftmaxModel, default_examples
 from .scam import SCAM_WARNING, ScamResult, detect_scam, with_scam_warning
 from .text import Normalizer, grams, light_normalize, units, word_list
 
@@ -162,6 +163,9 @@ class _Params:
     # terms under each entry's term distribution, per term, relative to the best of them (<= 0).
     nb_weight: float = 1.0
     nb_alpha: float = 0.1
+    # Multinomial logistic regression over every unit's texts (``learned.SoftmaxModel``), among the ten
+    # best: its log-probability of each candidate, times this weight.
+    softmax_weight: float = 0.6
     # Logistic calibration z = c*coverage + m*margin + bias, fitted on the evaluation set together with a
     # batch of questions written after the knowledge base had last been extended (so the fit sees how
     # unseen wording scores). See docs/assistant.md.
@@ -170,9 +174,16 @@ class _Params:
     bias: float = -2.87
     weak_domain_factor: float = 0.25
     no_domain_factor: float = 0.2
-    uncovered_factor: float = 0.35
+    uncovered_factor: float = 0.25
     # The gate for a question the learned domain model clearly places in scope (see learned.DomainModel).
     learned_domain_factor: float = 0.5
+
+
+@lru_cache(maxsize=4)
+def _softmax(docs: tuple[tuple[str, ...], ...], labels: tuple[int, ...], n_units: int) -> SoftmaxModel:
+    """Trained once per distinct set of texts: building a matcher again on the same knowledge base
+    and examples (tests, the staff page's reload) costs no second training."""
+    return SoftmaxModel.train(docs, labels, n_units)
 
 
 def bigrams(normalized: str) -> list[str]:
@@ -354,6 +365,11 @@ class Matcher:
             for t, p in postings.items()
         }
         self._n_docs = len(doc_tokens)
+        self._softmax = (
+            _softmax(tuple(map(tuple, doc_tokens)), tuple(self._doc_entry), len(self._units))
+            if self.p.softmax_weight and doc_tokens
+            else None
+        )
         vocab_size = len(self._postings)
         a = self.p.nb_alpha
         self._nb_denom = [math.log(sum(c.values()) + a * vocab_size) for c in self._nb_counts]
@@ -468,11 +484,18 @@ class Matcher:
         qset = set(bigrams(core or normalized))
         local = self._local(toks, [ei for ei, *_ in head[: p.local_head]]) if p.local_weight else {}
         nb = self._nb(toks, [ei for ei, *_ in head]) if p.nb_weight else {}
+        lp = None
+        if self._softmax is not None and head:
+            # Relative to the likeliest of the ten, as the naive Bayes term: the best keeps its score.
+            lp = self._softmax.log_probs(toks)
+            lp = lp - max(lp[ei] for ei, *_ in head)
         for i, (ei, score, r, c) in enumerate(head):
             canon = self._canon_sets[ei]
             if qset and canon:
                 score += p.canon_weight * 2 * len(qset & canon) / (len(qset) + len(canon))
             score += p.local_weight * local.get(ei, 0.0) + p.nb_weight * nb.get(ei, 0.0)
+            if lp is not None:
+                score += p.softmax_weight * float(lp[ei])
             req = self._requires[ei]
             if req and not any(t in normalized for t in req):
                 score *= p.requires_factor

@@ -443,7 +443,7 @@ def test_cues_are_read_from_the_file_and_settle_a_near_tie(tmp_path):
     ]
     kb = load_kb(write(tmp_path, "kb.json", data))
     assert kb[1].extra["cues"] == ["撤回|删掉|不想要 个人声明 !逾期"]
-    assert Matcher(kb, cue_weight=0).rank("个人声明不想要了")[0][0][0] == 0, (
+    assert Matcher(kb, cue_weight=0, softmax_weight=0).rank("个人声明不想要了")[0][0][0] == 0, (
         "without the cue: a near tie, lost"
     )
     m = Matcher(kb)
