@@ -208,7 +208,9 @@ class ScamModel:
     weights: dict[str, float] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     bias: float = 0.0
-    threshold: float = -0.1
+    threshold: float = -0.15
+    # At or below this margin the model overrules the hand-written rules (see ``scam.detect_scam``).
+    overrule: float = -0.6
 
     C = 0.5
     EPOCHS = 60

@@ -303,11 +303,17 @@ def detect_scam(text: str, model: ScamModel | None | object = _DEFAULT_MODEL) ->
     if not reasons and CREDIT_BUSINESS.search(t_clean) and money_concrete and (claim or guarantee):
         reasons.append("有偿办理征信、贷款或债务业务的广告")
     # The learned model catches pitches in wordings no rule above names; the vetoes above (a victim's
-    # report) still hold.
+    # report) still hold. And when it is sure a message is no pitch, it overrules the rules: their
+    # words are there, but the message as a whole reads like the questions people ask about the scam
+    # ("网上那些说能洗白征信的是真是假").
     if model is _DEFAULT_MODEL:
         model = default_scam_model()
-    if not reasons and isinstance(model, ScamModel) and model.flags(text):
-        reasons.append("与已知的征信修复、代理维权等骗局说法高度相似")
+    if isinstance(model, ScamModel) and model.idf:  # an untrained model knows nothing
+        learned = model.score(text)
+        if reasons and learned <= model.overrule:
+            reasons = []
+        if not reasons and learned > model.threshold:
+            reasons.append("与已知的征信修复、代理维权等骗局说法高度相似")
     signals = sum((target, agent, guarantee, money_firm, hire, claim, strong))
     score = min(1.0, 0.2 * signals + (0.4 if reasons else 0.0))
     return ScamResult(bool(reasons), reasons, round(score, 2))
