@@ -172,3 +172,18 @@ def test_a_malformed_labelled_line_names_its_file_and_line(tmp_path, monkeypatch
     monkeypatch.setattr(learned, "LABELLED_DIR", folder)
     with pytest.raises(ValueError, match="mine.jsonl 第2行"):
         labelled_rows("mine")
+
+
+def test_the_model_and_the_rules_weigh_each_other():
+    from jiefen.assistant.scam import detect_scam
+
+    # A rule sees "说能洗白征信" (a third party's claim); the model, sure it is a question about the
+    # scam, overrules it.
+    about = "网上那些说能洗白征信的是真是假"
+    assert detect_scam(about, None).flagged and not detect_scam(about).flagged
+    # A priced offer relayed as "能找吗" about 信用中国 passes the rules' veto for official services;
+    # the model, sure it is a pitch, lifts the veto.
+    offer = "有个中介说可以帮我把公司的行政处罚记录从信用中国上撤掉，收5000，能找吗"
+    assert not detect_scam(offer, None).flagged and detect_scam(offer).flagged
+    # A victim's report stays a victim's report.
+    assert not detect_scam("我给征信修复公司转了3000，现在联系不上了").flagged
