@@ -358,6 +358,46 @@ FIRST_MEASUREMENTS = {
         "scam_recall": 1.0,
         "scam_fpr": 0.0173,
     },
+    # Three more, written after fresh21/fresh22 were measured; measured once each, alone, with the
+    # rules yielding to a sure model, learning from fresh18–fresh22 too.
+    "fresh23": {
+        "top1_in_scope": 0.9573,
+        "handoff_out_of_scope": 1.0,
+        "scam_recall": 1.0,
+        "scam_fpr": 0.0289,
+    },
+    "fresh24": {
+        "top1_in_scope": 0.9877,
+        "handoff_out_of_scope": 1.0,
+        "scam_recall": 1.0,
+        "scam_fpr": 0.0173,
+    },
+    "fresh25": {
+        "top1_in_scope": 0.9816,
+        "handoff_out_of_scope": 1.0,
+        "scam_recall": 1.0,
+        "scam_fpr": 0.0116,
+    },
+    # Three last ones, written after fresh23–fresh25 were measured; measured once each, alone, with the
+    # round's final code (scam margins chosen over the 35 sets before them), learning from all of those.
+    "fresh26": {
+        "top1_in_scope": 1.0,
+        "handoff_out_of_scope": 1.0,
+        "scam_recall": 1.0,
+        "scam_fpr": 0.0058,
+    },
+    "fresh27": {
+        "top1_in_scope": 0.9755,
+        "handoff_out_of_scope": 1.0,
+        "scam_recall": 1.0,
+        "scam_fpr": 0.0116,
+    },
+    "fresh28": {
+        "top1_in_scope": 0.9939,
+        "handoff_out_of_scope": 1.0,
+        "scam_recall": 1.0,
+        "scam_fpr": 0.0058,
+    },
 }
 
 

@@ -208,9 +208,9 @@ class ScamModel:
     weights: dict[str, float] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     bias: float = 0.0
-    threshold: float = -0.15
+    threshold: float = -0.1
     # At or below this margin the model overrules the hand-written rules (see ``scam.detect_scam``).
-    overrule: float = -0.6
+    overrule: float = -0.4
     # Above this margin the model is sure: the rules' vetoes (a victim's report, a question about the
     # practice, the centre's own services) no longer hold.
     sure: float = 0.5
@@ -418,8 +418,9 @@ class SoftmaxModel:
                 p /= p.sum()
                 p[labels[i]] -= 1  # the gradient of the log-loss in z
                 g = np.outer(val, p)
-                sq[idx] += g * g
-                w[idx] -= cls.RATE * g / np.sqrt(sq[idx])
+                acc = sq[idx] + g * g
+                sq[idx] = acc
+                w[idx] -= cls.RATE * g / np.sqrt(acc)
                 b -= 0.1 * cls.RATE * p
         return cls(vocab, idf, w, b)
 

@@ -186,6 +186,13 @@ def _softmax(docs: tuple[tuple[str, ...], ...], labels: tuple[int, ...], n_units
     return SoftmaxModel.train(docs, labels, n_units)
 
 
+def _margin(s1: float, s2: float) -> float:
+    """The best score's lead over the runner-up, relative to the best, at most 1. The rerank terms are
+    relative log-likelihoods (<= 0), so the runner-up can score below 0 and the best barely above it;
+    uncapped, that lead over a near-zero best would read as near-certainty."""
+    return min(1.0, (s1 - s2) / s1) if s1 > 0 else 0.0
+
+
 def bigrams(normalized: str) -> list[str]:
     u = units(normalized)
     return [u[i] + u[i + 1] for i in range(len(u) - 1)]
@@ -585,7 +592,7 @@ class Matcher:
             return 0.0
         _, s1, rel, cov = ranked[0]
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0
-        margin = (s1 - s2) / s1 if s1 > 0 else 0.0
+        margin = _margin(s1, s2)
         z = self.p.c * cov + self.p.m * margin + self.p.bias
         conf = 1.0 / (1.0 + math.exp(-z))
         if not any(t in normalized for t in self.strong_terms):
@@ -664,7 +671,7 @@ class Matcher:
             "confidence": round(conf, 4),
             "threshold": self.threshold,
             "domain": domain,
-            "margin": round((s1 - s2) / s1, 4) if s1 > 0 else 0.0,
+            "margin": round(_margin(s1, s2), 4),
             "candidates": [
                 {
                     "id": self._units[ei].id,

@@ -1,7 +1,8 @@
 """The matcher the web, the API and `jiefen ask` use: built from the published knowledge base.
 
-Building a matcher costs tens of milliseconds; answering costs well under one. So each process keeps
-one matcher and rebuilds it only when the published knowledge base changes. A publication bumps
+Building a matcher costs a few seconds (the index, and the models learned from the labelled questions);
+answering costs about a millisecond. So each process keeps one matcher and rebuilds it only when the
+published knowledge base changes. A publication bumps
 `KbState.revision`: the publishing process drops its matcher at once (on commit), other processes
 (other workers) notice the new revision on their next question after `CHECK_EVERY` seconds, at the
 price of one indexed single-row read.

@@ -602,3 +602,12 @@ def test_pinyin_shorthand_reads_as_the_word(matcher):
     assert normalize("查企业zx") == normalize("查企业征信")
     assert "征信" not in normalize("xyzx123")  # only as a word of its own
     assert matcher.ask("公司的zx在哪查").intent == "query.enterprise"
+
+
+def test_a_lead_over_a_runner_up_below_zero_is_not_certainty():
+    from jiefen.assistant.matcher import _margin
+
+    # The rerank terms can put the runner-up below 0 and the best barely above it: the lead is capped.
+    assert _margin(0.01, -0.5) == 1.0
+    assert _margin(2.0, 1.0) == 0.5
+    assert _margin(0.0, -1.0) == 0.0
