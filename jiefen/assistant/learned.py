@@ -190,6 +190,35 @@ class NaiveBayes:
         return self.prior + sum(w(g, 0.0) for g in scam_features(text))
 
 
+@dataclass(frozen=True)
+class TfIdf:
+    """Term weights of the two linear models (``ScamModel``, ``SoftmaxModel``): a term's weight is
+    (1 + log tf) x its smoothed inverse document frequency, and a text's vector is scaled to length 1.
+    Terms not seen in training are left out."""
+
+    vocab: Mapping[str, int]
+    idf: np.ndarray
+
+    @classmethod
+    def fit(cls, docs: Iterable[Iterable[str]]) -> TfIdf:
+        df: Counter[str] = Counter()
+        n = 0
+        for toks in docs:
+            df.update(set(toks))
+            n += 1
+        vocab = {t: i for i, t in enumerate(df)}
+        return cls(vocab, np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in vocab]))
+
+    def vector(self, toks: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The text's non-zero terms: their indices and their weights."""
+        vocab = self.vocab
+        tf = Counter(t for t in toks if t in vocab)
+        idx = np.fromiter((vocab[t] for t in tf), dtype=np.int64, count=len(tf))
+        val = np.fromiter((1 + math.log(c) for c in tf.values()), dtype=float, count=len(tf)) * self.idf[idx]
+        norm = math.sqrt(float(val @ val)) or 1.0
+        return idx, val / norm
+
+
 @dataclass
 class ScamModel:
     """A linear support vector machine over the text's character 1–3-grams, each weighted by its
@@ -201,12 +230,13 @@ class ScamModel:
     98.4 % recall at 1.1 % false positives against 97.7 % at 1.2 % (see docs/assistant.md).
 
     Trained by dual coordinate descent on the squared hinge loss (Hsieh et al. 2008, the method of
-    LIBLINEAR), classes weighted by their size: a few seconds in numpy for some 14 000 texts, so it is
+    LIBLINEAR), classes weighted by their size: under a second in numpy for some 10 000 texts, so it is
     built at first use like the rest, not shipped as weights that could drift from the data.
     ``threshold`` is a margin, chosen leave-one-set-out."""
 
-    weights: dict[str, float] = field(default_factory=dict)
-    idf: dict[str, float] = field(default_factory=dict)
+    # None: untrained (no positive or no negative example); such a model never flags.
+    terms: TfIdf | None = None
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     bias: float = 0.0
     threshold: float = -0.1
     # At or below this margin the model overrules the hand-written rules (see ``scam.detect_scam``).
@@ -230,15 +260,8 @@ class ScamModel:
         n = len(labels)
         if not npos or npos == n:
             return cls()
-        df: Counter[str] = Counter(g for feats in texts for g in feats)
-        vocab = {g: i for i, g in enumerate(df)}
-        idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in df])
-        rows_: list[tuple[np.ndarray, np.ndarray]] = []
-        for feats in texts:
-            idx = np.fromiter((vocab[g] for g in feats), dtype=np.int64, count=len(feats))
-            val = idf[idx]
-            norm = math.sqrt(float(val @ val)) or 1.0
-            rows_.append((idx, val / norm))
+        terms = TfIdf.fit(texts)
+        rows_ = [terms.vector(feats) for feats in texts]
         y = np.array(labels)
         # Balanced classes: each class's errors cost in inverse proportion to its size.
         cost = np.where(y > 0, cls.C * n / (2 * npos), cls.C * n / (2 * (n - npos)))
@@ -246,7 +269,7 @@ class ScamModel:
         # The bias is a constant feature of value 1 (regularised like the rest, as in LIBLINEAR).
         qii = np.array([float(v @ v) + 1.0 for _, v in rows_]) + diag
         alpha = np.zeros(n)
-        w = np.zeros(len(vocab))
+        w = np.zeros(len(terms.vocab))
         b = 0.0
         order = np.arange(n)
         rng = np.random.default_rng(0)
@@ -267,24 +290,16 @@ class ScamModel:
                     b += d
             if pg_max - pg_min < cls.TOLERANCE:
                 break
-        names = list(vocab)
-        model = cls(
-            {names[i]: float(w[i]) for i in np.flatnonzero(w)},
-            {g: float(idf[i]) for g, i in vocab.items()},
-            b,
-        )
+        model = cls(terms, w, b)
         if threshold is not None:
             model.threshold = threshold
         return model
 
     def score(self, text: str) -> float:
-        if not self.idf:
+        if self.terms is None:
             return -math.inf
-        idf = self.idf
-        feats = [g for g in scam_features(text) if g in idf]
-        norm = math.sqrt(sum(idf[g] ** 2 for g in feats)) or 1.0
-        w = self.weights.get
-        return self.bias + sum(w(g, 0.0) * idf[g] for g in feats) / norm
+        idx, val = self.terms.vector(scam_features(text))
+        return self.bias + float(self.weights[idx] @ val)
 
     def flags(self, text: str) -> bool:
         return self.score(text) > self.threshold
@@ -371,42 +386,25 @@ class SoftmaxModel:
     The matcher ranks by its best texts (BM25) and their pooled terms (naive Bayes); this model weighs
     the terms against each other across all entries, so the one word that tells two neighbouring
     entries apart counts as much as it should. Added to the ten best it lifted top-1 from 94.9 to 95.4 %
-    and out-of-scope hand-over from 95.4 to 97.2 %, leave-one-set-out (see docs/assistant.md). Trained by a few epochs of
-    stochastic gradient descent with AdaGrad steps: about a second for the shipped knowledge base with
-    its labelled questions."""
+    and out-of-scope hand-over from 95.4 to 97.2 %, leave-one-set-out (see docs/assistant.md). Trained
+    by a few epochs of stochastic gradient descent with AdaGrad steps: about a second for the shipped
+    knowledge base with its labelled questions."""
 
-    vocab: dict[str, int]
-    idf: np.ndarray
+    terms: TfIdf
     weights: np.ndarray  # terms x classes
     bias: np.ndarray
 
     EPOCHS = 4
     RATE = 0.5
 
-    @staticmethod
-    def _vector(
-        vocab: Mapping[str, int], idf: np.ndarray, toks: Iterable[str]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        tf = Counter(t for t in toks if t in vocab)
-        idx = np.fromiter((vocab[t] for t in tf), dtype=np.int64, count=len(tf))
-        val = np.fromiter((1 + math.log(c) for c in tf.values()), dtype=float, count=len(tf)) * idf[idx]
-        norm = math.sqrt(float(val @ val)) or 1.0
-        return idx, val / norm
-
     @classmethod
     def train(cls, docs: Sequence[Sequence[str]], labels: Sequence[int], n_classes: int) -> SoftmaxModel:
-        vocab: dict[str, int] = {}
-        df: Counter[str] = Counter()
-        for toks in docs:
-            df.update(set(toks))
-        for t in df:
-            vocab[t] = len(vocab)
+        terms = TfIdf.fit(docs)
+        rows = [terms.vector(toks) for toks in docs]
         n = len(docs)
-        idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in vocab])
-        rows = [cls._vector(vocab, idf, toks) for toks in docs]
-        w = np.zeros((len(vocab), n_classes))
+        w = np.zeros((len(terms.vocab), n_classes))
         b = np.zeros(n_classes)
-        sq = np.full((len(vocab), n_classes), 1e-8)  # AdaGrad: each weight's summed squared gradients
+        sq = np.full((len(terms.vocab), n_classes), 1e-8)  # AdaGrad: each weight's summed squared gradients
         order = np.arange(n)
         rng = np.random.default_rng(0)
         for _ in range(cls.EPOCHS):
@@ -422,10 +420,10 @@ class SoftmaxModel:
                 sq[idx] = acc
                 w[idx] -= cls.RATE * g / np.sqrt(acc)
                 b -= 0.1 * cls.RATE * p
-        return cls(vocab, idf, w, b)
+        return cls(terms, w, b)
 
     def log_probs(self, toks: Iterable[str]) -> np.ndarray:
-        idx, val = self._vector(self.vocab, self.idf, toks)
+        idx, val = self.terms.vector(toks)
         z = val @ self.weights[idx] + self.bias
         z -= z.max()
         return z - math.log(float(np.exp(z).sum()))

@@ -340,8 +340,7 @@ class Matcher:
                 counts[t] += 1
             self._share.append({t: c / (n_texts + 1) for t, c in counts.items()})
             self._nb_counts.append(term_counts)
-            for kw in e.keywords:
-                vocab.update(self.norm.tokens(kw))
+            vocab.update(kw)
             entry_vocab.append(vocab)
         # Documents are numbered entry by entry: per entry that has any, its first document and count.
         owners = sorted(set(self._doc_entry))

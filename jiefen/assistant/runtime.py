@@ -2,10 +2,9 @@
 
 Building a matcher costs a few seconds (the index, and the models learned from the labelled questions);
 answering costs about a millisecond. So each process keeps one matcher and rebuilds it only when the
-published knowledge base changes. A publication bumps
-`KbState.revision`: the publishing process drops its matcher at once (on commit), other processes
-(other workers) notice the new revision on their next question after `CHECK_EVERY` seconds, at the
-price of one indexed single-row read.
+published knowledge base changes. A publication bumps `KbState.revision`: the publishing process drops
+its matcher at once (on commit), other processes (other workers) notice the new revision on their next
+question after `CHECK_EVERY` seconds, at the price of one indexed single-row read.
 
 Without published entries in the database (nothing loaded yet) the shipped file is used, so the
 assistant answers on a fresh installation.

@@ -264,11 +264,12 @@ def detect_scam(text: str, model: ScamModel | None | object = _DEFAULT_MODEL) ->
     hire_paid = bool(HIRE_PAID.search(t_clean))
     if model is _DEFAULT_MODEL:
         model = default_scam_model()
-    learned = model.score(text) if isinstance(model, ScamModel) and model.idf else None  # untrained: none
+    learned = model if isinstance(model, ScamModel) and model.terms is not None else None
+    margin = learned.score(text) if learned is not None else 0.0
     # The vetoes below hold unless the learned model is sure the message is a pitch: an offer with a
     # price relayed as "怎么劝他" or "能找吗" about 信用中国 is still an offer (both missed at first
     # contact by the vetoes alone, see docs/assistant.md).
-    sure = learned is not None and learned > model.sure  # type: ignore[union-attr]
+    sure = learned is not None and margin > learned.sure
     # The centre's own mediators and rescue station (or the state's credit-repair procedure for
     # administrative penalties) asked about without a price or a promise: a question about a
     # free service, not a pitch, unless someone claims to be them.
@@ -314,9 +315,9 @@ def detect_scam(text: str, model: ScamModel | None | object = _DEFAULT_MODEL) ->
     # words are there, but the message as a whole reads like the questions people ask about the scam
     # ("网上那些说能洗白征信的是真是假").
     if learned is not None:
-        if reasons and learned <= model.overrule:  # type: ignore[union-attr]
+        if reasons and margin <= learned.overrule:
             reasons = []
-        if not reasons and learned > model.threshold:  # type: ignore[union-attr]
+        if not reasons and margin > learned.threshold:
             reasons.append("与已知的征信修复、代理维权等骗局说法高度相似")
     signals = sum((target, agent, guarantee, money_firm, hire, claim, strong))
     score = min(1.0, 0.2 * signals + (0.4 if reasons else 0.0))
